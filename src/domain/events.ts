@@ -1,0 +1,108 @@
+/**
+ * The topic catalogue: every event that crosses a layer boundary, with its payload type.
+ * `aegis doctor` (and src/app/topology.test.ts) list each topic's producers and consumers.
+ */
+import type { ErrorEvent } from '../core/event-bus.js';
+import type { Candle, Interval, MarkPrice, Quote, Trade } from './market.js';
+import type { BalanceEvent, Fill, OrderEvent, PositionEvent } from './order.js';
+import type { Signal } from './signal.js';
+
+export interface CandleGap {
+  readonly symbol: string;
+  readonly interval: Interval;
+  /** Open time of the first missing bar. */
+  readonly fromOpenTime: number;
+  /** Number of missing bars. */
+  readonly missing: number;
+  /** detected → repaired (backfilled from the venue) or outage (the venue has no bars either). */
+  readonly status: 'detected' | 'repaired' | 'outage';
+  readonly time: number;
+}
+
+export interface DataStale {
+  readonly symbol: string;
+  readonly stale: boolean;
+  readonly lastEventTime: number;
+  readonly time: number;
+}
+
+export type RiskDenialReason =
+  | 'trading_halted'
+  | 'trading_reducing'
+  | 'max_open_positions'
+  | 'position_exists'
+  | 'leverage_tier'
+  | 'risk_per_trade'
+  | 'max_notional_symbol'
+  | 'max_notional_total'
+  | 'daily_loss_limit'
+  | 'cooldown'
+  | 'min_confidence'
+  | 'insufficient_balance'
+  | 'filter_violation'
+  | 'data_stale';
+
+export interface RiskRejected {
+  readonly signalId: string;
+  readonly symbol: string;
+  readonly reason: RiskDenialReason;
+  readonly detail: string;
+  readonly time: number;
+}
+
+export type TradingState = 'active' | 'reducing' | 'halted';
+
+export interface TradingStateChanged {
+  readonly state: TradingState;
+  readonly reason: string;
+  readonly time: number;
+}
+
+export interface Heartbeat {
+  readonly time: number;
+  readonly report: Readonly<Record<string, unknown>>;
+}
+
+export interface AegisTopics {
+  MARKET_TRADE: Trade;
+  MARKET_QUOTE: Quote;
+  MARKET_MARK_PRICE: MarkPrice;
+  CANDLE_UPDATED: Candle;
+  CANDLE_CLOSED: Candle;
+  CANDLE_GAP: CandleGap;
+  DATA_STALE: DataStale;
+  SIGNAL_GENERATED: Signal;
+  RISK_REJECTED: RiskRejected;
+  TRADING_STATE_CHANGED: TradingStateChanged;
+  ORDER_SUBMITTED: OrderEvent;
+  ORDER_UPDATED: OrderEvent;
+  FILL: Fill;
+  POSITION_OPENED: PositionEvent;
+  POSITION_CLOSED: PositionEvent;
+  BALANCE_UPDATED: BalanceEvent;
+  HEARTBEAT: Heartbeat;
+  ERROR: ErrorEvent;
+}
+
+export type Topic = keyof AegisTopics;
+
+export const TOPICS = [
+  'MARKET_TRADE',
+  'MARKET_QUOTE',
+  'MARKET_MARK_PRICE',
+  'CANDLE_UPDATED',
+  'CANDLE_CLOSED',
+  'CANDLE_GAP',
+  'DATA_STALE',
+  'SIGNAL_GENERATED',
+  'RISK_REJECTED',
+  'TRADING_STATE_CHANGED',
+  'ORDER_SUBMITTED',
+  'ORDER_UPDATED',
+  'FILL',
+  'POSITION_OPENED',
+  'POSITION_CLOSED',
+  'BALANCE_UPDATED',
+  'HEARTBEAT',
+  'ERROR',
+] as const satisfies readonly (keyof AegisTopics)[];
