@@ -75,6 +75,9 @@ const url = (protocols: RegExp): z.ZodType<string> =>
 export const ENVIRONMENTS = ['backtest', 'paper', 'testnet', 'live'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const MARKETS = ['futures', 'spot'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type Market = (typeof MARKETS)[number];
 const INTERVALS = /^(1s|1m|3m|5m|15m|30m|1h|2h|4h|6h|8h|12h|1d|3d|1w)$/;
 
 function field<T>(def: FieldDef<T>): FieldDef<T> {
@@ -101,7 +104,7 @@ export const FIELDS = {
     default: undefined,
     schema: secret(),
   }),
-  environment: field({
+  environment: field<Environment>({
     key: 'environment',
     env: 'ENVIRONMENT',
     secret: false,
@@ -186,7 +189,7 @@ export const FIELDS = {
     default: undefined,
     schema: url(/^rediss?:$/),
   }),
-  logLevel: field({
+  logLevel: field<LogLevel>({
     key: 'logLevel',
     env: 'LOG_LEVEL',
     secret: false,
@@ -195,7 +198,7 @@ export const FIELDS = {
     default: 'info',
     schema: oneOf(LOG_LEVELS),
   }),
-  market: field({
+  market: field<Market>({
     key: 'market',
     env: 'AEGIS_MARKET',
     secret: false,

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { AegisError, ConfigError } from '../core/errors.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { ENVIRONMENTS, LOG_LEVELS } from '../config/schema.js';
+import { doctor } from '../app/doctor.js';
+import { configMarkdown, formatConfigJson, formatConfigTable } from './config-command.js';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+interface GlobalOptions {
+  config?: string;
+  set?: string[];
+  logLevel?: string;
+  mode?: string;
+  confirmLive?: boolean;
+}
+
+const PACKAGE = JSON.parse(
+  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+) as {
+  version: string;
+};
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** CLI flags → overrides by env name. `--set NAME=VALUE` for any setting; shortcuts for common ones. */
+function flagOverrides(opts: GlobalOptions): Record<string, string> {
+  const flags: Record<string, string> = {};
+  for (const pair of opts.set ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError([`--set expects NAME=VALUE, got "${pair}"`]);
+    flags[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  if (opts.logLevel !== undefined) flags.LOG_LEVEL = opts.logLevel;
+  if (opts.mode !== undefined) flags.ENVIRONMENT = opts.mode;
+  return flags;
+}
+
+function load(io: CliIo, opts: GlobalOptions): LoadedConfig {
+  const loaded = loadConfig({
+    env: io.env,
+    flags: flagOverrides(opts),
+    configPath: opts.config,
+    cwd: io.cwd,
+  });
+  for (const w of loaded.warnings) io.stderr.write(`warning: ${w}\n`);
+  return loaded;
+}
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('aegis')
+    .description('AEGIS: automated trading engine for Binance (data -> brain -> trade over a typed EventBus)')
+    .version(PACKAGE.version, '-V, --version')
+    .option('-c, --config <path>', 'config file (default: ./aegis.config.json when present)')
+    .option('--set <NAME=VALUE>', 'override any setting by its variable name (repeatable)', collect)
+    .addOption(new Option('--log-level <level>', 'LOG_LEVEL override').choices(LOG_LEVELS))
+    .addOption(new Option('--mode <mode>', 'ENVIRONMENT override').choices(ENVIRONMENTS))
+    .option('--confirm-live', 'required to start with ENVIRONMENT=live')
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride();
+
+  program
+    .command('config')
+    .description('print the effective configuration with the source of every value (secrets redacted)')
+    .option('--json', 'machine-readable JSON')
+    .option('--markdown', 'the reference table of every setting (as in README.md), without loading values')
+    .action((cmdOpts: { json?: boolean; markdown?: boolean }, cmd: Command) => {
+      if (cmdOpts.markdown === true) {
+        io.stdout.write(configMarkdown());
+        return;
+      }
+      const loaded = load(io, cmd.optsWithGlobals<GlobalOptions>());
+      io.stdout.write(cmdOpts.json === true ? formatConfigJson(loaded) : formatConfigTable(loaded));
+    });
+
+  program
+    .command('doctor')
+    .description('check the wiring: each topic has producers and consumers, each config key has a reader')
+    .option('--json', 'machine-readable JSON')
+    .action((cmdOpts: { json?: boolean }, cmd: Command) => {
+      load(io, cmd.optsWithGlobals<GlobalOptions>());
+      const report = doctor();
+      if (cmdOpts.json === true) {
+        io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      } else {
+        io.stdout.write('TOPIC                   PRODUCERS -> CONSUMERS\n');
+        for (const t of report.topics) {
+          const p = t.producers.length > 0 ? t.producers.join(', ') : '(none yet)';
+          const c = t.consumers.length > 0 ? t.consumers.join(', ') : '(none yet)';
+          io.stdout.write(`${t.topic.padEnd(24)}${p} -> ${c}\n`);
+        }
+        io.stdout.write('\nCONFIG                  READ BY\n');
+        for (const c of report.config) {
+          io.stdout.write(
+            `${c.env.padEnd(24)}${c.readers.length > 0 ? c.readers.join(', ') : '(not wired yet)'}\n`,
+          );
+        }
+        io.stdout.write(
+          report.problems.length === 0
+            ? '\nno problems\n'
+            : `\n${report.problems.length} problem(s):\n${report.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+        );
+      }
+      if (report.problems.length > 0) throw new CommanderError(1, 'aegis.doctor', 'doctor found problems');
+    });
+
+  return program;
+}
+
+/** Run the CLI; returns the process exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (caught) {
+    if (caught instanceof CommanderError) {
+      if (caught.code === 'commander.helpDisplayed' || caught.code === 'commander.version') return 0;
+      if (caught.code === 'commander.help') return 0;
+      return caught.exitCode === 0 ? 1 : caught.exitCode;
+    }
+    if (caught instanceof ConfigError) {
+      io.stderr.write(`aegis: configuration is invalid (${caught.code}):\n`);
+      for (const p of caught.problems) io.stderr.write(`  - ${p}\n`);
+      return 2;
+    }
+    if (caught instanceof AegisError) {
+      io.stderr.write(`aegis: ${caught.message} (${caught.code})\n`);
+      return 1;
+    }
+    const err = caught instanceof Error ? caught : new Error(String(caught));
+    io.stderr.write(`aegis: unexpected failure: ${err.stack ?? err.message}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,110 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** The real `aegis` binary, as a user runs it (node bin/aegis.js), in a clean temp working directory. */
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'aegis.js');
+const KEY = 'AKIAkey-Recognisable-77aa11';
+const SECRET = 'SECRET-Recognisable-99zz22';
+
+function aegis(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  const dir = cwd ?? mkdtempSync(path.join(tmpdir(), 'aegis-cli-'));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) =>
+        !k.startsWith('AEGIS_') && !['ENVIRONMENT', 'LOG_LEVEL', 'DATABASE_URL', 'REDIS_URL'].includes(k),
+    ),
+  );
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...base, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('aegis CLI', () => {
+  it('--help lists the commands and exits 0', () => {
+    const r = aegis(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: aegis/);
+    expect(r.stdout).toMatch(/config/);
+    expect(r.stdout).toMatch(/doctor/);
+  });
+
+  it('--version prints the package version', () => {
+    const r = aegis(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('config prints every variable with its value and source', () => {
+    const r = aegis(['config', '--set', 'RSI_PERIOD=21'], { MAX_OPEN_POSITIONS: '5' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^MAX_OPEN_POSITIONS\s+5\s+env\s/m);
+    expect(r.stdout).toMatch(/^RSI_PERIOD\s+21\s+flag\s/m);
+    expect(r.stdout).toMatch(/^ENVIRONMENT\s+paper\s+default\s/m);
+  });
+
+  it('config --json is machine-readable', () => {
+    const r = aegis(['config', '--json'], { MAX_OPEN_POSITIONS: '2' });
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(r.stdout) as {
+      values: Record<string, unknown>;
+      sources: Record<string, string>;
+    };
+    expect(parsed.values.MAX_OPEN_POSITIONS).toBe(2);
+    expect(parsed.sources.MAX_OPEN_POSITIONS).toBe('env');
+  });
+
+  it('a bad variable exits non-zero naming the variable, the value and what is allowed', () => {
+    const r = aegis(['config'], { MAX_OPEN_POSITIONS: 'abc' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('MAX_OPEN_POSITIONS must be an integer >= 1, got "abc"');
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unknown command is an error, not a silent success', () => {
+    const r = aegis(['frobnicate']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unknown command/);
+  });
+
+  it('never prints a secret, in any command or failure', () => {
+    const env = { BINANCE_API_KEY: KEY, BINANCE_API_SECRET: SECRET };
+    const dirWithSecretFile = mkdtempSync(path.join(tmpdir(), 'aegis-cli-'));
+    writeFileSync(
+      path.join(dirWithSecretFile, 'aegis.config.json'),
+      JSON.stringify({ binanceApiSecret: SECRET }),
+    );
+    const runs = [
+      aegis(['--help'], env),
+      aegis(['config'], env),
+      aegis(['config', '--json'], env),
+      aegis(['doctor'], env),
+      aegis(['doctor', '--json'], env),
+      aegis(['config'], { ...env, MAX_OPEN_POSITIONS: 'x', ENVIRONMENT: 'live' }),
+      aegis(['config'], env, dirWithSecretFile),
+      aegis(['config', '--set', `BINANCE_API_SECRET=${SECRET}`], env),
+      aegis(['config'], { ...env, BINANCE_API_SECRET: '' }),
+    ];
+    for (const r of runs) {
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
+      expect(r.stdout + r.stderr).not.toContain(KEY);
+    }
+    // and the secret is really there, redacted, where it should be shown
+    expect(runs[1]?.stdout).toMatch(/^BINANCE_API_SECRET\s+\[REDACTED\]\s+env/m);
+    expect(runs[6]?.stderr).toMatch(/must not be in a config file/);
+    expect(runs[6]?.code).toBe(2);
+  });
+
+  it('doctor exits 0 on a healthy tree and prints the topic table', () => {
+    const r = aegis(['doctor']);
+    expect(r.stdout).toMatch(/^ERROR\s+core\/event-bus\.ts -> app\/error-monitor\.ts/m);
+    expect(r.code).toBe(0);
+  });
+});
