@@ -13,7 +13,6 @@ export const PENDING_CONFIG_CONSUMERS: readonly string[] = [
   'maxLeverageTeacher',
   'maxLeverageStudent',
   'databaseUrl',
-  'redisUrl',
   'market',
   'symbols',
   'intervals',
