@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AegisError, ConfigError } from '../core/errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ENVIRONMENTS, LOG_LEVELS } from '../config/schema.js';
+import { analyzeIndicators, analyzeSmc } from '../app/analyze.js';
 import { doctor } from '../app/doctor.js';
 import { configMarkdown, formatConfigJson, formatConfigTable } from './config-command.js';
 
@@ -115,6 +116,85 @@ function buildProgram(io: CliIo): Command {
         );
       }
       if (report.problems.length > 0) throw new CommanderError(1, 'aegis.doctor', 'doctor found problems');
+    });
+
+  const analyze = program
+    .command('analyze')
+    .description('export what the brain sees for a kline file (../shared/data layout, plain or .gz)');
+
+  const int = (name: string) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError([`${name} must be an integer >= 1, got "${v}"`]);
+    return n;
+  };
+  const real = (name: string) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new ConfigError([`${name} must be a number > 0, got "${v}"`]);
+    return n;
+  };
+
+  analyze
+    .command('indicators')
+    .description(
+      'write DIR/indicators.csv: RSI, ATR, EMA, SMA, MACD, Bollinger, Stochastic, ADX, OBV per row',
+    )
+    .requiredOption('--data <file>', 'kline CSV (open_time_ms,open,high,low,close,volume,...)')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--rsi-period <n>', 'RSI period (default RSI_PERIOD)', int('--rsi-period'))
+    .option('--atr-period <n>', 'ATR period (default ATR_PERIOD)', int('--atr-period'))
+    .option('--ema-period <n>', 'EMA period', int('--ema-period'), 20)
+    .option('--sma-period <n>', 'SMA period', int('--sma-period'), 20)
+    .option('--bb-period <n>', 'Bollinger period', int('--bb-period'), 20)
+    .option('--bb-k <k>', 'Bollinger width in standard deviations', real('--bb-k'), 2)
+    .option('--adx-period <n>', 'ADX period', int('--adx-period'), 14)
+    .action(
+      (
+        o: {
+          data: string;
+          out: string;
+          rsiPeriod?: number;
+          atrPeriod?: number;
+          emaPeriod: number;
+          smaPeriod: number;
+          bbPeriod: number;
+          bbK: number;
+          adxPeriod: number;
+        },
+        cmd: Command,
+      ) => {
+        const { config } = load(io, cmd.optsWithGlobals<GlobalOptions>());
+        const r = analyzeIndicators(path.resolve(io.cwd, o.data), path.resolve(io.cwd, o.out), {
+          rsi: o.rsiPeriod ?? config.rsiPeriod,
+          atr: o.atrPeriod ?? config.atrPeriod,
+          ema: o.emaPeriod,
+          sma: o.smaPeriod,
+          macdFast: 12,
+          macdSlow: 26,
+          macdSignal: 9,
+          bbPeriod: o.bbPeriod,
+          bbK: o.bbK,
+          stochK: 14,
+          stochSmooth: 3,
+          stochD: 3,
+          adx: o.adxPeriod,
+        });
+        io.stdout.write(`${r.rows} rows -> ${r.out}\n`);
+      },
+    );
+
+  analyze
+    .command('smc')
+    .description('write swings, fvg, structure, order_blocks and liquidity CSVs (causal SMC detectors)')
+    .requiredOption('--data <file>', 'kline CSV (open_time_ms,open,high,low,close,volume,...)')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--swing-length <L>', 'swing length L', int('--swing-length'), 5)
+    .action((o: { data: string; out: string; swingLength: number }, cmd: Command) => {
+      load(io, cmd.optsWithGlobals<GlobalOptions>());
+      const r = analyzeSmc(path.resolve(io.cwd, o.data), path.resolve(io.cwd, o.out), o.swingLength);
+      const counts = Object.entries(r.counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      io.stdout.write(`${r.rows} rows: ${counts} -> ${path.resolve(io.cwd, o.out)}\n`);
     });
 
   return program;

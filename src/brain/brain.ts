@@ -1,0 +1,147 @@
+import type { Clock } from '../core/clock.js';
+import { toError, type ErrorCode } from '../core/errors.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { Logger } from '../core/logger.js';
+import { Counters } from '../core/metrics.js';
+import type { AegisTopics } from '../domain/events.js';
+import { INTERVAL_MS, type Candle, type Interval } from '../domain/market.js';
+import { tierOf, type Signal } from '../domain/signal.js';
+import type { SignalIntent, Strategy, StrategyFactory, TimeframeView } from './strategy.js';
+
+export interface BrainOptions {
+  /** Intervals per symbol; the first is the trading interval, the next one is its higher timeframe. */
+  readonly intervals: readonly Interval[];
+  readonly teacherThreshold: number;
+  /** Fraction of equity risked between entry and stop. */
+  readonly riskPerTrade: number;
+  /** Current equity in quote currency (read when a signal is sized). */
+  readonly equity: () => number;
+  readonly strategy: StrategyFactory;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+interface SymbolState {
+  readonly strategies: Map<Interval, Strategy>;
+}
+
+/**
+ * The brain: `process_candle` for every closed candle of every symbol. Strategies see only closed
+ * candles, in order; a strategy on the trading interval may read the trend of the next higher interval.
+ * An intent becomes a Signal (tier, size, ids) published on SIGNAL_GENERATED.
+ */
+export class Brain {
+  readonly counters = new Counters();
+  private readonly symbols = new Map<string, SymbolState>();
+  private readonly tradeInterval: Interval;
+  private readonly higherInterval: Interval | undefined;
+
+  constructor(
+    private readonly bus: EventBus<AegisTopics>,
+    private readonly options: BrainOptions,
+  ) {
+    const sorted = [...options.intervals].sort((a, b) => INTERVAL_MS[a] - INTERVAL_MS[b]);
+    const first = options.intervals[0];
+    if (first === undefined) throw new TypeError('Brain needs at least one interval');
+    this.tradeInterval = first;
+    this.higherInterval = sorted.find((i) => INTERVAL_MS[i] > INTERVAL_MS[first]);
+    bus.subscribe('CANDLE_CLOSED', 'brain', (candle) => {
+      this.processCandle(candle);
+    });
+  }
+
+  /** Feed one closed candle; returns the signal it produced, if any (also published). */
+  processCandle(candle: Candle): Signal | undefined {
+    if (!candle.closed || candle.synthetic) {
+      this.counters.inc(candle.synthetic ? 'synthetic_skipped' : 'forming_ignored');
+      return undefined;
+    }
+    const strategy = this.strategyFor(candle.symbol, candle.interval);
+    if (strategy === undefined) return undefined;
+    this.counters.inc('candles');
+    let intent: SignalIntent | undefined;
+    try {
+      intent = strategy.onCandle(candle, this.viewFor(candle.symbol));
+    } catch (caught) {
+      const err = toError(caught);
+      this.counters.inc('strategy_errors');
+      this.options.logger.error(
+        { symbol: candle.symbol, interval: candle.interval, strategy: strategy.name, err },
+        `strategy ${strategy.name} failed on ${candle.symbol} ${candle.interval}: ${err.message}`,
+      );
+      this.bus.publish('ERROR', {
+        source: `brain.${strategy.name}`,
+        code: 'STRATEGY_FAILED' satisfies ErrorCode,
+        message: err.message,
+        context: { symbol: candle.symbol, interval: candle.interval, openTime: candle.openTime },
+      });
+      return undefined;
+    }
+    if (intent === undefined || candle.interval !== this.tradeInterval) return undefined;
+    const problem = checkIntent(intent);
+    if (problem !== undefined) {
+      this.counters.inc('intents_rejected');
+      this.options.logger.warn(
+        { symbol: candle.symbol, strategy: strategy.name, problem },
+        'strategy intent rejected',
+      );
+      return undefined;
+    }
+    const equity = this.options.equity();
+    const distance = Math.abs(intent.entry - intent.stop);
+    const signal: Signal = {
+      id: `${strategy.name}-${candle.symbol}-${candle.interval}-${candle.openTime}`,
+      symbol: candle.symbol,
+      interval: candle.interval,
+      side: intent.side,
+      confidence: intent.confidence,
+      tier: tierOf(intent.confidence, this.options.teacherThreshold),
+      position_size: equity > 0 ? (this.options.riskPerTrade * equity) / distance : 0,
+      entry: intent.entry,
+      stop: intent.stop,
+      take_profit: intent.takeProfit,
+      patterns: intent.patterns,
+      candleOpenTime: candle.openTime,
+      decidedAt: this.options.clock.now(),
+      strategy: `${strategy.name}:${intent.setup}`,
+    };
+    this.counters.inc(`signals_${signal.tier}`);
+    this.bus.publish('SIGNAL_GENERATED', signal);
+    return signal;
+  }
+
+  private strategyFor(symbol: string, interval: Interval): Strategy | undefined {
+    if (interval !== this.tradeInterval && interval !== this.higherInterval) return undefined;
+    let state = this.symbols.get(symbol);
+    if (state === undefined) {
+      state = { strategies: new Map() };
+      this.symbols.set(symbol, state);
+    }
+    let s = state.strategies.get(interval);
+    if (s === undefined) {
+      s = this.options.strategy(symbol, interval);
+      state.strategies.set(interval, s);
+    }
+    return s;
+  }
+
+  private viewFor(symbol: string): TimeframeView {
+    const higher = this.higherInterval;
+    return {
+      higherTrend: () =>
+        higher === undefined ? 0 : (this.symbols.get(symbol)?.strategies.get(higher)?.trend() ?? 0),
+    };
+  }
+}
+
+/** A self-consistent intent: finite numbers, stop and target on the right sides, confidence in [0, 1]. */
+export function checkIntent(i: SignalIntent): string | undefined {
+  if (![i.entry, i.stop, i.takeProfit, i.confidence].every(Number.isFinite)) return 'non-finite number';
+  if (i.confidence < 0 || i.confidence > 1) return `confidence must be in [0, 1], got ${i.confidence}`;
+  if (!(i.entry > 0)) return `entry must be > 0, got ${i.entry}`;
+  if (i.side === 'BUY' && !(i.stop < i.entry && i.takeProfit > i.entry))
+    return `a BUY needs stop < entry < take profit, got ${i.stop} / ${i.entry} / ${i.takeProfit}`;
+  if (i.side === 'SELL' && !(i.stop > i.entry && i.takeProfit < i.entry))
+    return `a SELL needs take profit < entry < stop, got ${i.takeProfit} / ${i.entry} / ${i.stop}`;
+  return undefined;
+}

@@ -1,0 +1,363 @@
+import { ATR, EMA, RSI } from './indicators/index.js';
+import { SmcEngine, type SmcEvent, type SmcOptions } from './smc/index.js';
+import type { Candle } from '../domain/market.js';
+import type { PatternRef, Side } from '../domain/signal.js';
+import type { SignalIntent, Strategy, TimeframeView } from './strategy.js';
+
+/** Weights of the confidence components (any non-negative numbers; they are normalised). */
+export interface ConfidenceWeights {
+  /** Market structure behind the setup (BOS in trend 1.0, CHoCH 0.8). */
+  readonly structure: number;
+  /** Quality of the zone price returned into (OB + FVG overlap 1.0, OB 0.8, FVG 0.6, none 0.4). */
+  readonly zone: number;
+  /** A liquidity sweep in the trade's favour shortly before (1 or 0). */
+  readonly sweep: number;
+  /** RSI not stretched against the trade (1 below 70 for longs / above 30 for shorts, falling to 0 at 80/20). */
+  readonly rsi: number;
+  /** ATR regime: volatility near its usual level (1 within 0.5x..2x of its slow average). */
+  readonly atr: number;
+  /** Higher-timeframe trend agrees (1), unknown (0.5), disagrees (0). */
+  readonly htf: number;
+}
+
+export interface SmcStrategyOptions {
+  readonly rsiPeriod: number;
+  readonly atrPeriod: number;
+  readonly smc: SmcOptions;
+  readonly weights: ConfidenceWeights;
+  /** Stop = beyond the zone/sweep extreme plus this many ATRs. */
+  readonly stopAtr: number;
+  /** Take-profit as a multiple of the risk (entry to stop), unless opposite liquidity is nearer but >= minR. */
+  readonly rewardR: number;
+  /** Smallest reward/risk accepted when the target is the opposite liquidity. */
+  readonly minR: number;
+  /** A break of structure older than this many candles no longer supports a continuation entry. */
+  readonly structureLookback: number;
+  /** A sweep older than this many candles no longer supports a reversal. */
+  readonly sweepLookback: number;
+}
+
+export const DEFAULT_WEIGHTS: ConfidenceWeights = {
+  structure: 0.25,
+  zone: 0.2,
+  sweep: 0.15,
+  rsi: 0.15,
+  atr: 0.1,
+  htf: 0.15,
+};
+
+export function defaultSmcStrategyOptions(rsiPeriod = 14, atrPeriod = 14): SmcStrategyOptions {
+  return {
+    rsiPeriod,
+    atrPeriod,
+    smc: { swingLength: 5, atrPeriod },
+    weights: DEFAULT_WEIGHTS,
+    stopAtr: 0.5,
+    rewardR: 2,
+    minR: 1.5,
+    structureLookback: 60,
+    sweepLookback: 20,
+  };
+}
+
+interface Zone {
+  readonly kind: 'OB' | 'FVG';
+  readonly id: number;
+  readonly direction: 1 | -1;
+  readonly top: number;
+  readonly bottom: number;
+  readonly time: number;
+  readonly decidedTime: number;
+}
+
+interface Sweep {
+  readonly side: 'buy' | 'sell';
+  readonly level: number;
+  readonly row: number;
+  readonly extreme: number;
+  readonly decidedTime: number;
+}
+
+interface Break {
+  readonly direction: 1 | -1;
+  readonly kind: 'BOS' | 'CHOCH';
+  readonly level: number;
+  readonly row: number;
+  readonly pivotTime: number;
+  readonly decidedTime: number;
+}
+
+/**
+ * The default strategy: Smart Money Concepts confluence (docs/strategies.md).
+ *
+ * - Continuation: the last break of structure is in the trend's direction (within `structureLookback`
+ *   candles); price returns into a fresh order block or fair value gap of that direction that lies in the
+ *   discount half of the dealing range (premium for shorts), and closes back out of it in the trade's
+ *   direction.
+ * - Reversal: a liquidity sweep (sell-side for longs) within `sweepLookback` candles, then a CHoCH in the
+ *   opposite direction decided on this candle.
+ *
+ * Nothing is decided while RSI or ATR is warming up.
+ */
+export class SmcStrategy implements Strategy {
+  readonly name = 'smc';
+  private readonly o: SmcStrategyOptions;
+  private readonly engine: SmcEngine;
+  private readonly rsi: RSI;
+  private readonly atr: ATR;
+  private readonly atrPctSlow = new EMA(100);
+  private readonly zones = new Map<string, Zone>();
+  private readonly pools = new Map<number, { side: 'buy' | 'sell'; level: number }>();
+  private lastBreak: Break | undefined;
+  private lastSweep: Sweep | undefined;
+  private row = -1;
+
+  constructor(options: SmcStrategyOptions) {
+    this.o = options;
+    this.engine = new SmcEngine(options.smc);
+    this.rsi = new RSI(options.rsiPeriod);
+    this.atr = new ATR(options.atrPeriod);
+  }
+
+  trend(): -1 | 0 | 1 {
+    return this.engine.trend;
+  }
+
+  onCandle(candle: Candle, view: TimeframeView): SignalIntent | undefined {
+    this.row++;
+    // zones live before this candle: a return into them is judged against this candle's range
+    const before = [...this.zones.values()];
+    const events = this.engine.update(candle);
+    this.rsi.update(candle.close);
+    const atr = this.atr.update(candle.high, candle.low, candle.close);
+    let breakNow: Break | undefined;
+    for (const e of events) {
+      const b = this.apply(e, candle);
+      if (b !== undefined) breakNow = b;
+    }
+    if (this.atr.ready && candle.close > 0) this.atrPctSlow.update(atr / candle.close);
+    if (!this.rsi.ready || !this.atr.ready || !this.atrPctSlow.ready || !(atr > 0)) return undefined;
+
+    const reversal = breakNow !== undefined ? this.reversal(breakNow, candle, atr, view) : undefined;
+    return reversal ?? this.continuation(before, candle, atr, view);
+  }
+
+  private apply(e: SmcEvent, candle: Candle): Break | undefined {
+    switch (e.type) {
+      case 'structure': {
+        const b: Break = {
+          direction: e.direction,
+          kind: e.kind,
+          level: e.level,
+          row: e.decidedRow,
+          pivotTime: e.time,
+          decidedTime: e.decidedTime,
+        };
+        this.lastBreak = b;
+        return b;
+      }
+      case 'orderBlock':
+        if (e.action === 'created') {
+          this.zones.set(`OB${e.id}`, {
+            kind: 'OB',
+            id: e.id,
+            direction: e.direction,
+            top: e.top,
+            bottom: e.bottom,
+            time: e.time,
+            decidedTime: e.decidedTime,
+          });
+        } else this.zones.delete(`OB${e.id}`); // mitigated blocks are spent; invalidated/evicted are gone
+        return undefined;
+      case 'fvg':
+        if (e.action === 'created') {
+          this.zones.set(`FVG${e.id}`, {
+            kind: 'FVG',
+            id: e.id,
+            direction: e.direction,
+            top: e.top,
+            bottom: e.bottom,
+            time: e.time,
+            decidedTime: e.decidedTime,
+          });
+        } else if (e.action === 'filled') this.zones.delete(`FVG${e.id}`);
+        return undefined;
+      case 'liquidity':
+        if (e.action === 'taken') {
+          this.pools.delete(e.id);
+          if (e.sweep === true) {
+            this.lastSweep = {
+              side: e.side,
+              level: e.level,
+              row: e.decidedRow,
+              extreme: e.side === 'sell' ? candle.low : candle.high,
+              decidedTime: e.decidedTime,
+            };
+          }
+        } else this.pools.set(e.id, { side: e.side, level: e.level });
+        return undefined;
+      case 'swing':
+      case 'range':
+        return undefined;
+    }
+  }
+
+  private reversal(b: Break, candle: Candle, atr: number, view: TimeframeView): SignalIntent | undefined {
+    const sweep = this.lastSweep;
+    if (b.kind !== 'CHOCH' || sweep === undefined || this.row - sweep.row > this.o.sweepLookback)
+      return undefined;
+    const side: Side = b.direction === 1 ? 'BUY' : 'SELL';
+    if ((side === 'BUY') !== (sweep.side === 'sell')) return undefined; // longs need sell-side taken
+    const stop = side === 'BUY' ? sweep.extreme - this.o.stopAtr * atr : sweep.extreme + this.o.stopAtr * atr;
+    const patterns: PatternRef[] = [
+      {
+        kind: 'SWEEP',
+        direction: sweep.side === 'sell' ? 'up' : 'down',
+        level: sweep.level,
+        decidedTime: sweep.decidedTime,
+      },
+      {
+        kind: 'CHOCH',
+        direction: b.direction === 1 ? 'up' : 'down',
+        level: b.level,
+        refTime: b.pivotTime,
+        decidedTime: b.decidedTime,
+      },
+    ];
+    return this.intent(
+      'reversal',
+      side,
+      candle,
+      stop,
+      atr,
+      view,
+      { structure: 0.8, zone: 0.4, sweep: 1 },
+      patterns,
+    );
+  }
+
+  private continuation(
+    before: readonly Zone[],
+    candle: Candle,
+    atr: number,
+    view: TimeframeView,
+  ): SignalIntent | undefined {
+    const b = this.lastBreak;
+    const trend = this.engine.trend;
+    if (
+      b === undefined ||
+      trend === 0 ||
+      b.direction !== trend ||
+      this.row - b.row > this.o.structureLookback
+    )
+      return undefined;
+    if (b.row === this.row) return undefined; // the break itself is not the return into a zone
+    const pd = this.engine.premiumDiscount;
+    if (pd === null) return undefined;
+    const long = trend === 1;
+    const touched = before.filter(
+      (z) =>
+        z.direction === trend &&
+        (long
+          ? candle.low <= z.top && candle.close > z.top && candle.close > candle.open
+          : candle.high >= z.bottom && candle.close < z.bottom && candle.close < candle.open),
+    );
+    if (touched.length === 0) return undefined;
+    const range = pd.high - pd.low;
+    const inHalf = touched.filter((z) => {
+      const mid = ((z.top + z.bottom) / 2 - pd.low) / range;
+      return long ? mid < 0.5 : mid > 0.5;
+    });
+    if (inHalf.length === 0) return undefined;
+    const ob = inHalf.find((z) => z.kind === 'OB');
+    const fvg = inHalf.find((z) => z.kind === 'FVG');
+    const overlap =
+      ob !== undefined && fvg !== undefined && Math.min(ob.top, fvg.top) >= Math.max(ob.bottom, fvg.bottom);
+    const zoneScore = overlap ? 1 : ob !== undefined ? 0.8 : 0.6;
+    const used = [ob, fvg].filter((z): z is Zone => z !== undefined);
+    const extreme = long
+      ? Math.min(candle.low, ...used.map((z) => z.bottom))
+      : Math.max(candle.high, ...used.map((z) => z.top));
+    const stop = long ? extreme - this.o.stopAtr * atr : extreme + this.o.stopAtr * atr;
+    const sweepRecent =
+      this.lastSweep !== undefined &&
+      this.row - this.lastSweep.row <= this.o.sweepLookback &&
+      (long ? this.lastSweep.side === 'sell' : this.lastSweep.side === 'buy');
+    const patterns: PatternRef[] = [
+      {
+        kind: b.kind,
+        direction: long ? 'up' : 'down',
+        level: b.level,
+        refTime: b.pivotTime,
+        decidedTime: b.decidedTime,
+      },
+      ...used.map((z): PatternRef => ({
+        kind: z.kind,
+        direction: long ? 'up' : 'down',
+        top: z.top,
+        bottom: z.bottom,
+        refTime: z.time,
+        decidedTime: z.decidedTime,
+      })),
+    ];
+    return this.intent(
+      'continuation',
+      long ? 'BUY' : 'SELL',
+      candle,
+      stop,
+      atr,
+      view,
+      { structure: b.kind === 'BOS' ? 1 : 0.8, zone: zoneScore, sweep: sweepRecent ? 1 : 0 },
+      patterns,
+    );
+  }
+
+  private intent(
+    setup: string,
+    side: Side,
+    candle: Candle,
+    stop: number,
+    atr: number,
+    view: TimeframeView,
+    scores: { structure: number; zone: number; sweep: number },
+    patterns: PatternRef[],
+  ): SignalIntent | undefined {
+    const entry = candle.close;
+    const long = side === 'BUY';
+    const risk = long ? entry - stop : stop - entry;
+    if (!(risk > 0)) return undefined;
+    // target: the nearest opposite liquidity if it pays at least minR, else rewardR
+    let target = long ? entry + this.o.rewardR * risk : entry - this.o.rewardR * risk;
+    for (const p of this.pools.values()) {
+      if (long && p.side === 'buy' && p.level > entry + this.o.minR * risk && p.level < target)
+        target = p.level;
+      if (!long && p.side === 'sell' && p.level < entry - this.o.minR * risk && p.level > target)
+        target = p.level;
+    }
+    const rsi = this.rsi.flat ? 50 : this.rsi.value;
+    const stretch = long ? rsi : 100 - rsi;
+    const rsiScore = stretch <= 70 ? 1 : stretch >= 80 ? 0 : (80 - stretch) / 10;
+    const ratio = atr / entry / this.atrPctSlow.value;
+    const atrScore =
+      ratio >= 0.5 && ratio <= 2
+        ? 1
+        : ratio < 0.5
+          ? Math.max(0, ratio / 0.5)
+          : Math.max(0, 1 - (ratio - 2) / 2);
+    const htf = view.higherTrend();
+    const htfScore = htf === 0 ? 0.5 : htf === (long ? 1 : -1) ? 1 : 0;
+    const w = this.o.weights;
+    const total = w.structure + w.zone + w.sweep + w.rsi + w.atr + w.htf;
+    const confidence =
+      total > 0
+        ? (w.structure * scores.structure +
+            w.zone * scores.zone +
+            w.sweep * scores.sweep +
+            w.rsi * rsiScore +
+            w.atr * atrScore +
+            w.htf * htfScore) /
+          total
+        : 0;
+    return { side, confidence, entry, stop, takeProfit: target, patterns, setup };
+  }
+}

@@ -1,0 +1,18 @@
+export { SmcEngine, resolveSmcOptions } from './engine.js';
+export {
+  runSmc,
+  tabulateSmc,
+  smcTableToCsv,
+  smcTablesToCsv,
+  SMC_CSV_COLUMNS,
+  type SmcRun,
+  type SmcTables,
+  type SwingRow,
+  type FvgRow,
+  type StructureRow,
+  type OrderBlockRow,
+  type LiquidityRow,
+} from './batch.js';
+export type { PdState } from './premium-discount.js';
+export { zoneOf } from './premium-discount.js';
+export type * from './types.js';

@@ -1,0 +1,85 @@
+import type { PdZone, SmcEvent } from './types.js';
+import type { SwingPoint } from './swings.js';
+
+/** Current premium/discount state (spec section 6). */
+export interface PdState {
+  readonly low: number;
+  readonly lowRow: number;
+  readonly high: number;
+  readonly highRow: number;
+  /** (close − low) / (high − low) of the last candle; outside 0…1 when the close is outside the range. */
+  readonly position: number;
+  readonly zone: PdZone;
+}
+
+export function zoneOf(position: number): PdZone {
+  return position > 0.5 ? 'premium' : position < 0.5 ? 'discount' : 'equilibrium';
+}
+
+/**
+ * Dealing range = the latest final swing low and the latest final swing high (valid when high > low).
+ * Emits `range` when the range changes and `zone` when the close moves to another zone.
+ */
+export class PremiumDiscount {
+  private high: SwingPoint | null = null;
+  private low: SwingPoint | null = null;
+  private zone: PdZone | null = null;
+  state: PdState | null = null;
+
+  onFinal(s: SwingPoint, t: number, tTime: number, c: number, out: SmcEvent[]): void {
+    if (s.side === 1) this.high = s;
+    else this.low = s;
+    const hi = this.high;
+    const lo = this.low;
+    if (hi === null || lo === null || !(hi.level > lo.level)) {
+      this.zone = null;
+      return;
+    }
+    const position = (c - lo.level) / (hi.level - lo.level);
+    const zone = zoneOf(position);
+    this.zone = zone;
+    out.push(this.event('range', hi, lo, position, zone, t, tTime));
+  }
+
+  onClose(t: number, tTime: number, c: number, out: SmcEvent[]): void {
+    const hi = this.high;
+    const lo = this.low;
+    if (hi === null || lo === null || this.zone === null) {
+      this.state = null;
+      return;
+    }
+    const position = (c - lo.level) / (hi.level - lo.level);
+    const zone = zoneOf(position);
+    this.state = { low: lo.level, lowRow: lo.row, high: hi.level, highRow: hi.row, position, zone };
+    if (zone !== this.zone) {
+      this.zone = zone;
+      out.push(this.event('zone', hi, lo, position, zone, t, tTime));
+    }
+  }
+
+  private event(
+    action: 'range' | 'zone',
+    hi: SwingPoint,
+    lo: SwingPoint,
+    position: number,
+    zone: PdZone,
+    t: number,
+    tTime: number,
+  ): SmcEvent {
+    const newer = hi.row > lo.row ? hi : lo;
+    return {
+      type: 'range',
+      action,
+      lowRow: lo.row,
+      low: lo.level,
+      highRow: hi.row,
+      high: hi.level,
+      position,
+      zone,
+      row: newer.row,
+      time: newer.time,
+      decidedRow: t,
+      decidedTime: tTime,
+    };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Deterministic client order ids: the same (run prefix, signal id, role, attempt) always gives the same
+ * id, so after a restart the engine re-derives the ids of the orders it owns (and a resubmit of the same
+ * order is refused by the venue as a duplicate instead of opening a second position).
+ *
+ * Format: `<prefix>-<key>-<role><attempt?>`, at most 36 characters, matching Binance's
+ * `^[\.A-Z\:/a-z0-9_-]{1,36}$` (/work/shared/reference/binance-api.md, "newClientOrderId").
+ * `key` is the signal id itself when it is short and alphanumeric, else `h` + a 64-bit FNV-1a hash of it
+ * in base 36. The prefix is 1..8 alphanumeric characters.
+ */
+import { InvariantError } from '../../core/errors.js';
+
+export type OrderRole = 'entry' | 'sl' | 'tp' | 'close';
+
+const ROLE_CODE: Readonly<Record<OrderRole, string>> = { entry: 'e', sl: 's', tp: 't', close: 'c' };
+const CODE_ROLE: Readonly<Record<string, OrderRole>> = { e: 'entry', s: 'sl', t: 'tp', c: 'close' };
+
+export const CLIENT_ORDER_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+const PREFIX = /^[A-Za-z0-9]{1,8}$/;
+const DIRECT_KEY = /^[A-Za-z0-9]{1,20}$/;
+
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const MASK64 = (1n << 64n) - 1n;
+
+/** 64-bit FNV-1a over the UTF-16 code units of `text`, base 36 (at most 13 characters). */
+export function fnv1a64(text: string): string {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < text.length; i++) {
+    h ^= BigInt(text.charCodeAt(i));
+    h = (h * FNV_PRIME) & MASK64;
+  }
+  return h.toString(36);
+}
+
+export function signalKey(signalId: string): string {
+  // a direct key never starts with 'h' + hash look-alike ambiguity: hashed keys start with 'h' and
+  // direct keys that start with 'h' are hashed too, so the two spaces never overlap.
+  return DIRECT_KEY.test(signalId) && !signalId.startsWith('h') ? signalId : `h${fnv1a64(signalId)}`;
+}
+
+export function clientOrderId(prefix: string, signalId: string, role: OrderRole, attempt = 0): string {
+  if (!PREFIX.test(prefix)) {
+    throw new InvariantError(`run prefix "${prefix}" must be 1..8 letters or digits`, { prefix });
+  }
+  if (!Number.isInteger(attempt) || attempt < 0 || attempt > 999) {
+    throw new InvariantError(`order attempt ${attempt} must be an integer 0..999`, { attempt });
+  }
+  const id = `${prefix}-${signalKey(signalId)}-${ROLE_CODE[role]}${attempt === 0 ? '' : String(attempt)}`;
+  if (!CLIENT_ORDER_ID.test(id)) {
+    throw new InvariantError(`client order id "${id}" does not match the venue's pattern`, { id });
+  }
+  return id;
+}
+
+export interface ParsedClientOrderId {
+  readonly prefix: string;
+  readonly key: string;
+  readonly role: OrderRole;
+  readonly attempt: number;
+}
+
+/** Inverse of clientOrderId (for adopting the engine's own orders after a restart); undefined if foreign. */
+export function parseClientOrderId(id: string): ParsedClientOrderId | undefined {
+  const m = /^([A-Za-z0-9]{1,8})-([A-Za-z0-9]{1,20})-([esct])(\d{0,3})$/.exec(id);
+  if (m === null) return undefined;
+  const role = CODE_ROLE[m[3] ?? ''];
+  if (role === undefined) return undefined;
+  return { prefix: m[1] ?? '', key: m[2] ?? '', role, attempt: m[4] === '' ? 0 : Number(m[4]) };
+}

@@ -1,0 +1,359 @@
+/**
+ * The risk gate: every signal passes here before any order exists. Checks run in this order and the
+ * first that fails decides (ARCHITECTURE.md principle 6):
+ *
+ *  1. trading state: `halted` (kill switch) -> trading_halted, `reducing` -> trading_reducing
+ *  2. data stale for the symbol (injected `isStale`)           -> data_stale
+ *  3. open positions (incl. entries in flight) >= maxOpenPositions -> max_open_positions
+ *  4. a position (or entry in flight) on the symbol already     -> position_exists
+ *  5. confidence < minConfidence                                 -> min_confidence
+ *  6. less than stopOutCooldownMs since the symbol's last stop-out -> cooldown
+ *  7. the signal's tier is not tierOf(confidence, teacherThreshold) (a signal cannot award itself
+ *     teacher leverage); leverage = the tier's cap (teacher -> maxLeverageTeacher, student ->
+ *     maxLeverageStudent; 1 on spot)                             -> leverage_tier
+ *  8. sizing: quantity = riskPerTrade x equity / |entry - stop|, rounded down to the lot step; stop and
+ *     take-profit must sit on the right side of the entry and equity must be > 0 -> risk_per_trade
+ *  9. notional (quantity x entry) > maxNotionalPerSymbol          -> max_notional_symbol
+ * 10. open notional + notional > maxNotionalTotal                 -> max_notional_total
+ * 11. today's (UTC day of engine time) realised net loss >= maxDailyLoss x equity at the day's start
+ *     -> daily_loss_limit, and the state becomes `halted` (TRADING_STATE_CHANGED); it stays halted until
+ *     an operator calls setState('active').
+ * 12. margin (notional / leverage) > free balance                 -> insufficient_balance
+ * 13. exchange filters on the entry, stop-loss and take-profit orders, in exact decimals (price to tick,
+ *     quantity to step, min quantity, min notional)               -> filter_violation
+ *
+ * Every denial is published on RISK_REJECTED with a detail naming the values compared.
+ */
+import type { Clock } from '../../core/clock.js';
+import type { EventBus } from '../../core/event-bus.js';
+import { Decimal } from '../../domain/decimal.js';
+import type { AegisTopics, RiskDenialReason, TradingState } from '../../domain/events.js';
+import { checkOrder, type Instrument, roundPrice, roundQuantity } from '../../domain/instrument.js';
+import type { OrderRequest } from '../../domain/order.js';
+import { type Signal, tierOf } from '../../domain/signal.js';
+import { clientOrderId } from '../orders/client-id.js';
+
+export interface RiskConfig {
+  /** Prefix of every client order id of this engine (1..8 letters/digits), stable across restarts. */
+  readonly runPrefix: string;
+  readonly maxOpenPositions: number;
+  readonly minConfidence: number;
+  readonly teacherThreshold: number;
+  readonly maxLeverageTeacher: number;
+  readonly maxLeverageStudent: number;
+  /** Fraction of equity risked between entry and stop. */
+  readonly riskPerTrade: number;
+  /** Quote-asset decimal strings. */
+  readonly maxNotionalPerSymbol: string;
+  readonly maxNotionalTotal: string;
+  /** Fraction of the day's starting equity. */
+  readonly maxDailyLoss: number;
+  readonly stopOutCooldownMs: number;
+}
+
+/** A position (or an entry in flight) as the gate and the rotation policy see it. */
+export interface ExposureView {
+  readonly symbol: string;
+  /** |quantity| x entry price, quote asset. */
+  readonly notional: Decimal;
+  readonly confidence: number;
+  readonly openedAt: number;
+  /** False for an entry still in flight (it cannot be rotated out yet). */
+  readonly closable: boolean;
+}
+
+/** Read-only account state the engine hands the gate for one decision. */
+export interface RiskView {
+  readonly exposures: readonly ExposureView[];
+  readonly equity: Decimal;
+  readonly freeBalance: Decimal;
+  instrument(symbol: string): Instrument | undefined;
+}
+
+export interface ApprovedOrders {
+  readonly kind: 'approved';
+  readonly signal: Signal;
+  readonly leverage: number;
+  /** Exact decimal string, rounded to the step. */
+  readonly quantity: string;
+  readonly notional: Decimal;
+  readonly margin: Decimal;
+  readonly entry: OrderRequest;
+  readonly stopLoss: OrderRequest;
+  readonly takeProfit: OrderRequest;
+}
+
+export interface Denied {
+  readonly kind: 'denied';
+  readonly reason: RiskDenialReason;
+  readonly detail: string;
+}
+
+export type RiskDecision = ApprovedOrders | Denied;
+
+const DAY_MS = 86_400_000;
+const SIZE_DECIMALS = 12;
+const MARGIN_DECIMALS = 8;
+
+export interface RiskGateDeps {
+  readonly bus: EventBus<AegisTopics>;
+  readonly clock: Clock;
+  readonly config: RiskConfig;
+  readonly isStale: (symbol: string) => boolean;
+}
+
+export class RiskGate {
+  private readonly bus: EventBus<AegisTopics>;
+  private readonly clock: Clock;
+  private readonly config: RiskConfig;
+  private readonly isStale: (symbol: string) => boolean;
+  private readonly maxPerSymbol: Decimal;
+  private readonly maxTotal: Decimal;
+  private tradingState: TradingState = 'active';
+  private readonly stopOuts = new Map<string, number>();
+  private day = Number.NaN;
+  private dayPnl = Decimal.ZERO;
+  private dayStartEquity: Decimal | undefined;
+
+  constructor(deps: RiskGateDeps) {
+    this.bus = deps.bus;
+    this.clock = deps.clock;
+    this.config = deps.config;
+    this.isStale = deps.isStale;
+    this.maxPerSymbol = Decimal.parse(deps.config.maxNotionalPerSymbol);
+    this.maxTotal = Decimal.parse(deps.config.maxNotionalTotal);
+  }
+
+  get state(): TradingState {
+    return this.tradingState;
+  }
+
+  /** Change the trading state (kill switch); publishes TRADING_STATE_CHANGED when it changes. */
+  setState(state: TradingState, reason: string): void {
+    if (state === this.tradingState) return;
+    this.tradingState = state;
+    this.bus.publish('TRADING_STATE_CHANGED', { state, reason, time: this.clock.now() });
+  }
+
+  /** A stop-loss closed a position on `symbol` at engine time `time`: starts its cooldown. */
+  recordStopOut(symbol: string, time: number): void {
+    this.stopOuts.set(symbol, time);
+  }
+
+  /** Today's realised net PnL (quote asset). */
+  get dailyPnl(): Decimal {
+    return this.dayPnl;
+  }
+
+  /**
+   * Book realised net PnL (realised - fees + funding) at engine time; `equityAfter` is the equity after
+   * it. Halts trading when the day's loss reaches the limit.
+   */
+  recordPnl(amount: Decimal, equityAfter: Decimal): void {
+    this.rollDay(equityAfter.sub(amount));
+    this.dayPnl = this.dayPnl.add(amount);
+    const breach = this.dailyBreach();
+    if (breach !== undefined) this.setState('halted', breach);
+  }
+
+  /** Decide on a signal. A denial is also published on RISK_REJECTED. */
+  evaluate(signal: Signal, view: RiskView): RiskDecision {
+    const decision = this.decide(signal, view);
+    if (decision.kind === 'denied') {
+      this.bus.publish('RISK_REJECTED', {
+        signalId: signal.id,
+        symbol: signal.symbol,
+        reason: decision.reason,
+        detail: decision.detail,
+        time: this.clock.now(),
+      });
+    }
+    return decision;
+  }
+
+  /** Decide without publishing a denial (a dry run, e.g. before closing a position to rotate). */
+  check(signal: Signal, view: RiskView): RiskDecision {
+    return this.decide(signal, view);
+  }
+
+  private rollDay(equityAtStart: Decimal): void {
+    const day = Math.floor(this.clock.now() / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.dayPnl = Decimal.ZERO;
+      this.dayStartEquity = equityAtStart;
+    }
+  }
+
+  private dailyBreach(): string | undefined {
+    const start = this.dayStartEquity;
+    if (start === undefined || this.dayPnl.sign() >= 0) return undefined;
+    const limit = Decimal.fromNumber(this.config.maxDailyLoss).mul(start);
+    const loss = this.dayPnl.neg();
+    return loss.gte(limit)
+      ? `daily loss ${loss.toString()} >= limit ${limit.toString()} (${this.config.maxDailyLoss} x day-start equity ${start.toString()})`
+      : undefined;
+  }
+
+  private decide(signal: Signal, view: RiskView): RiskDecision {
+    const c = this.config;
+    const sym = signal.symbol;
+    if (this.tradingState === 'halted') return deny('trading_halted', 'trading state is halted');
+    if (this.tradingState === 'reducing') {
+      return deny('trading_reducing', 'trading state is reducing: no new positions');
+    }
+    if (this.isStale(sym)) return deny('data_stale', `market data for ${sym} is stale`);
+    const open = view.exposures.length;
+    if (open >= c.maxOpenPositions) {
+      return deny('max_open_positions', `open positions ${open} >= MAX_OPEN_POSITIONS ${c.maxOpenPositions}`);
+    }
+    if (view.exposures.some((e) => e.symbol === sym)) {
+      return deny('position_exists', `${sym} already has a position or an entry in flight`);
+    }
+    if (!(signal.confidence >= c.minConfidence)) {
+      return deny('min_confidence', `confidence ${signal.confidence} < minimum ${c.minConfidence}`);
+    }
+    const stopOut = this.stopOuts.get(sym);
+    const now = this.clock.now();
+    if (stopOut !== undefined && now - stopOut < c.stopOutCooldownMs) {
+      return deny(
+        'cooldown',
+        `${sym} stopped out at ${stopOut}; ${now - stopOut} ms < cooldown ${c.stopOutCooldownMs} ms`,
+      );
+    }
+
+    const instrument = view.instrument(sym);
+    if (instrument === undefined)
+      return deny('filter_violation', `no instrument (exchange filters) for ${sym}`);
+    const tier = tierOf(signal.confidence, c.teacherThreshold);
+    if (signal.tier !== tier) {
+      return deny(
+        'leverage_tier',
+        `signal claims tier ${signal.tier} but confidence ${signal.confidence} vs teacher threshold ${c.teacherThreshold} is ${tier}`,
+      );
+    }
+    const cap = tier === 'teacher' ? c.maxLeverageTeacher : c.maxLeverageStudent;
+    const leverage = instrument.market === 'spot' ? 1 : Math.floor(cap);
+    if (!(leverage >= 1)) return deny('leverage_tier', `leverage cap ${cap} for tier ${tier} is below 1`);
+
+    // 8. sizing
+    const long = signal.side === 'BUY';
+    if (![signal.entry, signal.stop, signal.take_profit].every((x) => Number.isFinite(x) && x > 0)) {
+      return deny(
+        'risk_per_trade',
+        `entry ${signal.entry}, stop ${signal.stop}, take profit ${signal.take_profit} must be finite and > 0`,
+      );
+    }
+    const entryPx = Decimal.parse(roundPrice(instrument, Decimal.fromNumber(signal.entry)));
+    const stopPx = Decimal.parse(roundPrice(instrument, Decimal.fromNumber(signal.stop)));
+    const tpPx = Decimal.parse(roundPrice(instrument, Decimal.fromNumber(signal.take_profit)));
+    const stopOk = long ? stopPx.lt(entryPx) : stopPx.gt(entryPx);
+    if (!stopOk) {
+      return deny(
+        'risk_per_trade',
+        `${signal.side} stop ${stopPx.toString()} must be ${long ? 'below' : 'above'} entry ${entryPx.toString()}`,
+      );
+    }
+    const tpOk = long ? tpPx.gt(entryPx) : tpPx.lt(entryPx);
+    if (!tpOk) {
+      return deny(
+        'risk_per_trade',
+        `${signal.side} take profit ${tpPx.toString()} must be ${long ? 'above' : 'below'} entry ${entryPx.toString()}`,
+      );
+    }
+    if (view.equity.sign() <= 0) return deny('risk_per_trade', `equity ${view.equity.toString()} <= 0`);
+    const riskAmount = Decimal.fromNumber(c.riskPerTrade).mul(view.equity);
+    const rawQty = riskAmount.div(entryPx.sub(stopPx).abs(), SIZE_DECIMALS, 'down');
+    const quantity = Decimal.parse(roundQuantity(instrument, rawQty, 'down', true));
+    const notional = quantity.mul(entryPx);
+
+    // 9-10. notional
+    if (notional.gt(this.maxPerSymbol)) {
+      return deny(
+        'max_notional_symbol',
+        `notional ${notional.toString()} (qty ${quantity.toString()} x ${entryPx.toString()}) > max per symbol ${this.maxPerSymbol.toString()}`,
+      );
+    }
+    const openNotional = view.exposures.reduce((s, e) => s.add(e.notional), Decimal.ZERO);
+    if (openNotional.add(notional).gt(this.maxTotal)) {
+      return deny(
+        'max_notional_total',
+        `open notional ${openNotional.toString()} + ${notional.toString()} > max total ${this.maxTotal.toString()}`,
+      );
+    }
+
+    // 11. daily loss
+    this.rollDay(view.equity);
+    const breach = this.dailyBreach();
+    if (breach !== undefined) {
+      this.setState('halted', breach);
+      return deny('daily_loss_limit', breach);
+    }
+
+    // 12. balance
+    const margin = notional.div(Decimal.fromNumber(leverage), MARGIN_DECIMALS, 'up');
+    if (margin.gt(view.freeBalance)) {
+      return deny(
+        'insufficient_balance',
+        `margin ${margin.toString()} (notional ${notional.toString()} / leverage ${leverage}) > free balance ${view.freeBalance.toString()}`,
+      );
+    }
+
+    // 13. exchange filters
+    const qty = quantity.toString();
+    const exit = long ? 'SELL' : 'BUY';
+    const entry: OrderRequest = {
+      clientOrderId: clientOrderId(c.runPrefix, signal.id, 'entry'),
+      symbol: sym,
+      side: signal.side,
+      type: 'MARKET',
+      quantity: qty,
+    };
+    const stopLoss: OrderRequest = {
+      clientOrderId: clientOrderId(c.runPrefix, signal.id, 'sl'),
+      symbol: sym,
+      side: exit,
+      type: 'STOP_MARKET',
+      quantity: qty,
+      stopPrice: stopPx.toString(),
+      reduceOnly: true,
+    };
+    const takeProfit: OrderRequest = {
+      clientOrderId: clientOrderId(c.runPrefix, signal.id, 'tp'),
+      symbol: sym,
+      side: exit,
+      type: 'TAKE_PROFIT_MARKET',
+      quantity: qty,
+      stopPrice: tpPx.toString(),
+      reduceOnly: true,
+    };
+    for (const [name, order] of [
+      ['entry', entry],
+      ['stop-loss', stopLoss],
+      ['take-profit', takeProfit],
+    ] as const) {
+      const check = checkOrder(instrument, order, entryPx);
+      if (!check.ok) {
+        return deny(
+          'filter_violation',
+          `${name} ${order.type} qty ${order.quantity} at ${order.stopPrice ?? entryPx.toString()}: ${check.filter} ${check.code} ${check.msg} (step ${instrument.stepSize}, minQty ${instrument.minQty}, tick ${instrument.tickSize}, minNotional ${instrument.minNotional})`,
+        );
+      }
+    }
+    return {
+      kind: 'approved',
+      signal,
+      leverage,
+      quantity: qty,
+      notional,
+      margin,
+      entry,
+      stopLoss,
+      takeProfit,
+    };
+  }
+}
+
+function deny(reason: RiskDenialReason, detail: string): Denied {
+  return { kind: 'denied', reason, detail };
+}
