@@ -7,8 +7,6 @@
 /** Config keys whose consumer (a module outside src/config that reads them) is not built yet. */
 export const PENDING_CONFIG_CONSUMERS: readonly string[] = [
   'maxOpenPositions',
-  'rsiPeriod',
-  'atrPeriod',
   'teacherThreshold',
   'maxLeverageTeacher',
   'maxLeverageStudent',
@@ -32,29 +30,14 @@ export const PENDING_PRODUCERS: readonly string[] = [
   'CANDLE_CLOSED',
   'CANDLE_GAP',
   'DATA_STALE',
-  'SIGNAL_GENERATED',
-  'RISK_REJECTED',
-  'TRADING_STATE_CHANGED',
-  'ORDER_SUBMITTED',
-  'ORDER_UPDATED',
-  'FILL',
-  'POSITION_OPENED',
-  'POSITION_CLOSED',
-  'BALANCE_UPDATED',
-  'HEARTBEAT',
 ];
 
 /** Topics that nothing subscribes to yet. */
 export const PENDING_CONSUMERS: readonly string[] = [
   'MARKET_TRADE',
   'MARKET_QUOTE',
-  'MARKET_MARK_PRICE',
   'CANDLE_UPDATED',
-  'CANDLE_CLOSED',
   'CANDLE_GAP',
-  'DATA_STALE',
-  'SIGNAL_GENERATED',
-  'RISK_REJECTED',
   'TRADING_STATE_CHANGED',
   'ORDER_SUBMITTED',
   'ORDER_UPDATED',
