@@ -1,0 +1,136 @@
+/**
+ * SQLite schema, as numbered migrations. Append only: never edit a released migration, add the next number.
+ * Plain CREATE TABLE (no IF NOT EXISTS) on purpose: re-running a migration fails loudly.
+ * Money: TEXT exact decimals. Time: INTEGER epoch ms. run_id NULL = recorded before startRun.
+ */
+import type { Migration } from '../shared.js';
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial journal',
+    sql: `
+CREATE TABLE runs (
+  run_id      TEXT PRIMARY KEY,
+  mode        TEXT NOT NULL,
+  started_at  INTEGER NOT NULL,
+  ended_at    INTEGER,
+  config_json TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE signals (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id           TEXT,
+  signal_id        TEXT NOT NULL,
+  symbol           TEXT NOT NULL,
+  interval         TEXT NOT NULL,
+  side             TEXT NOT NULL,
+  confidence       REAL NOT NULL,
+  tier             TEXT NOT NULL,
+  position_size    TEXT NOT NULL,
+  entry            TEXT NOT NULL,
+  stop             TEXT NOT NULL,
+  take_profit      TEXT NOT NULL,
+  candle_open_time INTEGER NOT NULL,
+  decided_at       INTEGER NOT NULL,
+  strategy         TEXT NOT NULL,
+  patterns_json    TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX signals_run_signal ON signals (coalesce(run_id, ''), signal_id);
+
+CREATE TABLE denials (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id    TEXT,
+  signal_id TEXT NOT NULL,
+  symbol    TEXT NOT NULL,
+  reason    TEXT NOT NULL,
+  detail    TEXT NOT NULL,
+  time      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE orders (
+  client_order_id TEXT PRIMARY KEY,
+  run_id          TEXT,
+  venue_order_id  TEXT,
+  symbol          TEXT NOT NULL,
+  side            TEXT NOT NULL,
+  type            TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  status_rank     INTEGER NOT NULL,
+  quantity        TEXT NOT NULL,
+  filled_quantity TEXT NOT NULL,
+  price           TEXT,
+  reason          TEXT,
+  time            INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX orders_status ON orders (status);
+
+CREATE TABLE order_events (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id          TEXT,
+  client_order_id TEXT NOT NULL,
+  venue_order_id  TEXT,
+  symbol          TEXT NOT NULL,
+  side            TEXT NOT NULL,
+  type            TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  quantity        TEXT NOT NULL,
+  filled_quantity TEXT NOT NULL,
+  price           TEXT,
+  reason          TEXT,
+  time            INTEGER NOT NULL
+) STRICT;
+CREATE INDEX order_events_client ON order_events (client_order_id, id);
+
+CREATE TABLE fills (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id           TEXT,
+  client_order_id  TEXT NOT NULL,
+  trade_id         TEXT NOT NULL,
+  symbol           TEXT NOT NULL,
+  side             TEXT NOT NULL,
+  price            TEXT NOT NULL,
+  quantity         TEXT NOT NULL,
+  commission       TEXT NOT NULL,
+  commission_asset TEXT NOT NULL,
+  maker            INTEGER NOT NULL,
+  time             INTEGER NOT NULL,
+  UNIQUE (client_order_id, trade_id)
+) STRICT;
+CREATE INDEX fills_time ON fills (time, id);
+
+CREATE TABLE positions (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id       TEXT,
+  kind         TEXT NOT NULL CHECK (kind IN ('open', 'update', 'close')),
+  symbol       TEXT NOT NULL,
+  side         TEXT NOT NULL,
+  quantity     TEXT NOT NULL,
+  entry_price  TEXT NOT NULL,
+  tier         TEXT NOT NULL,
+  leverage     REAL NOT NULL,
+  realized_pnl TEXT NOT NULL,
+  time         INTEGER NOT NULL
+) STRICT;
+CREATE INDEX positions_symbol_side ON positions (symbol, side, id);
+
+CREATE TABLE balances (
+  id     INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT,
+  asset  TEXT NOT NULL,
+  free   TEXT NOT NULL,
+  locked TEXT NOT NULL,
+  time   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE heartbeats (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id      TEXT,
+  time        INTEGER NOT NULL,
+  report_json TEXT NOT NULL
+) STRICT;
+CREATE INDEX heartbeats_time ON heartbeats (time, id);
+`,
+  },
+];
