@@ -60,6 +60,9 @@ export function defaultSmcStrategyOptions(rsiPeriod = 14, atrPeriod = 14): SmcSt
   };
 }
 
+/** Live zones kept per strategy instance (oldest dropped first). */
+const MAX_ZONES = 64;
+
 interface Zone {
   readonly kind: 'OB' | 'FVG';
   readonly id: number;
@@ -125,8 +128,6 @@ export class SmcStrategy implements Strategy {
 
   onCandle(candle: Candle, view: TimeframeView): SignalIntent | undefined {
     this.row++;
-    // zones live before this candle: a return into them is judged against this candle's range
-    const before = [...this.zones.values()];
     const events = this.engine.update(candle);
     this.rsi.update(candle.close);
     const atr = this.atr.update(candle.high, candle.low, candle.close);
@@ -136,12 +137,17 @@ export class SmcStrategy implements Strategy {
       if (b !== undefined) breakNow = b;
     }
     if (this.atr.ready && candle.close > 0) this.atrPctSlow.update(atr / candle.close);
-    if (!this.rsi.ready || !this.atr.ready || !this.atrPctSlow.ready || !(atr > 0)) return undefined;
-
-    const reversal = breakNow !== undefined ? this.reversal(breakNow, candle, atr, view) : undefined;
-    return reversal ?? this.continuation(before, candle, atr, view);
+    let intent: SignalIntent | undefined;
+    if (this.rsi.ready && this.atr.ready && this.atrPctSlow.ready && atr > 0) {
+      intent = breakNow !== undefined ? this.reversal(breakNow, candle, atr, view) : undefined;
+      // zones are still those live before this candle: a return into them is judged on this candle's range
+      intent ??= this.continuation(candle, atr, view);
+    }
+    for (const e of events) this.applyZone(e);
+    return intent;
   }
 
+  /** Structure and liquidity first: the setups of this candle need them. */
   private apply(e: SmcEvent, candle: Candle): Break | undefined {
     switch (e.type) {
       case 'structure': {
@@ -156,32 +162,6 @@ export class SmcStrategy implements Strategy {
         this.lastBreak = b;
         return b;
       }
-      case 'orderBlock':
-        if (e.action === 'created') {
-          this.zones.set(`OB${e.id}`, {
-            kind: 'OB',
-            id: e.id,
-            direction: e.direction,
-            top: e.top,
-            bottom: e.bottom,
-            time: e.time,
-            decidedTime: e.decidedTime,
-          });
-        } else this.zones.delete(`OB${e.id}`); // mitigated blocks are spent; invalidated/evicted are gone
-        return undefined;
-      case 'fvg':
-        if (e.action === 'created') {
-          this.zones.set(`FVG${e.id}`, {
-            kind: 'FVG',
-            id: e.id,
-            direction: e.direction,
-            top: e.top,
-            bottom: e.bottom,
-            time: e.time,
-            decidedTime: e.decidedTime,
-          });
-        } else if (e.action === 'filled') this.zones.delete(`FVG${e.id}`);
-        return undefined;
       case 'liquidity':
         if (e.action === 'taken') {
           this.pools.delete(e.id);
@@ -196,9 +176,53 @@ export class SmcStrategy implements Strategy {
           }
         } else this.pools.set(e.id, { side: e.side, level: e.level });
         return undefined;
+      case 'orderBlock':
+      case 'fvg':
       case 'swing':
       case 'range':
         return undefined;
+    }
+  }
+
+  /** Zone lifecycle, applied after the candle was judged. Only fresh zones stay: a touched zone is spent. */
+  private applyZone(e: SmcEvent): void {
+    switch (e.type) {
+      case 'orderBlock':
+        if (e.action === 'created') {
+          this.zones.set(`OB${e.id}`, {
+            kind: 'OB',
+            id: e.id,
+            direction: e.direction,
+            top: e.top,
+            bottom: e.bottom,
+            time: e.time,
+            decidedTime: e.decidedTime,
+          });
+        } else this.zones.delete(`OB${e.id}`); // mitigated blocks are spent; invalidated/evicted are gone
+        break;
+      case 'fvg':
+        if (e.action === 'created') {
+          this.zones.set(`FVG${e.id}`, {
+            kind: 'FVG',
+            id: e.id,
+            direction: e.direction,
+            top: e.top,
+            bottom: e.bottom,
+            time: e.time,
+            decidedTime: e.decidedTime,
+          });
+        } else this.zones.delete(`FVG${e.id}`); // first touch (mitigated) spends a gap
+        break;
+      case 'structure':
+      case 'liquidity':
+      case 'swing':
+      case 'range':
+        break;
+    }
+    // keep the newest MAX_ZONES: old zones far from price only cost time
+    if (this.zones.size > MAX_ZONES) {
+      const oldest = this.zones.keys().next().value;
+      if (oldest !== undefined) this.zones.delete(oldest);
     }
   }
 
@@ -236,12 +260,7 @@ export class SmcStrategy implements Strategy {
     );
   }
 
-  private continuation(
-    before: readonly Zone[],
-    candle: Candle,
-    atr: number,
-    view: TimeframeView,
-  ): SignalIntent | undefined {
+  private continuation(candle: Candle, atr: number, view: TimeframeView): SignalIntent | undefined {
     const b = this.lastBreak;
     const trend = this.engine.trend;
     if (
@@ -255,13 +274,16 @@ export class SmcStrategy implements Strategy {
     const pd = this.engine.premiumDiscount;
     if (pd === null) return undefined;
     const long = trend === 1;
-    const touched = before.filter(
-      (z) =>
+    const touched: Zone[] = [];
+    for (const z of this.zones.values()) {
+      if (
         z.direction === trend &&
         (long
           ? candle.low <= z.top && candle.close > z.top && candle.close > candle.open
-          : candle.high >= z.bottom && candle.close < z.bottom && candle.close < candle.open),
-    );
+          : candle.high >= z.bottom && candle.close < z.bottom && candle.close < candle.open)
+      )
+        touched.push(z);
+    }
     if (touched.length === 0) return undefined;
     const range = pd.high - pd.low;
     const inHalf = touched.filter((z) => {

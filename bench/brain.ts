@@ -1,0 +1,78 @@
+/**
+ * The whole brain per closed candle: the default SMC strategy (SMC engine + RSI + ATR + signal evaluation)
+ * through Brain.processCandle, and the same plus every other streaming indicator.
+ * Data: real BTCUSDT 5m klines (65,741 bars) from ../shared/data.
+ * Run: node --import tsx bench/brain.ts
+ */
+import path from 'node:path';
+import { Brain } from '../src/brain/brain.js';
+import { ADX, BollingerBands, EMA, MACD, OBV, SMA, Stochastic } from '../src/brain/indicators/index.js';
+import { defaultSmcStrategyOptions, SmcStrategy } from '../src/brain/smc-strategy.js';
+import { SimulatedClock } from '../src/core/clock.js';
+import { EventBus } from '../src/core/event-bus.js';
+import { silentLogger } from '../src/core/logger.js';
+import { TOPICS, type AegisTopics } from '../src/domain/events.js';
+import { loadKlines } from '../src/venues/files/market-csv.js';
+import { machineLine, medianOf, nowNs, printTable } from './util.js';
+
+const FILE = path.resolve(import.meta.dirname, '../../shared/data/klines/binance_spot_BTCUSDT_5m_20201201_20210717.csv.gz');
+const candles = loadKlines(FILE, 'BTCUSDT', '5m');
+
+function brainOnly(): number {
+  const bus = new EventBus<AegisTopics>(TOPICS, { logger: silentLogger, freezePayloads: false });
+  const brain = new Brain(bus, {
+    intervals: ['5m'],
+    teacherThreshold: 0.75,
+    riskPerTrade: 0.01,
+    equity: () => 10_000,
+    strategy: () => new SmcStrategy(defaultSmcStrategyOptions()),
+    clock: new SimulatedClock(0),
+    logger: silentLogger,
+  });
+  const t0 = nowNs();
+  for (const c of candles) brain.processCandle(c);
+  return (nowNs() - t0) / candles.length;
+}
+
+function brainPlusIndicators(): number {
+  const bus = new EventBus<AegisTopics>(TOPICS, { logger: silentLogger, freezePayloads: false });
+  const brain = new Brain(bus, {
+    intervals: ['5m'],
+    teacherThreshold: 0.75,
+    riskPerTrade: 0.01,
+    equity: () => 10_000,
+    strategy: () => new SmcStrategy(defaultSmcStrategyOptions()),
+    clock: new SimulatedClock(0),
+    logger: silentLogger,
+  });
+  const ema = new EMA(20);
+  const sma = new SMA(20);
+  const macd = new MACD();
+  const bb = new BollingerBands();
+  const st = new Stochastic();
+  const adx = new ADX();
+  const obv = new OBV();
+  const t0 = nowNs();
+  for (const c of candles) {
+    ema.update(c.close);
+    sma.update(c.close);
+    macd.update(c.close);
+    bb.update(c.close);
+    st.update(c.high, c.low, c.close);
+    adx.update(c.high, c.low, c.close);
+    obv.update(c.close, c.volume);
+    brain.processCandle(c);
+  }
+  return (nowNs() - t0) / candles.length;
+}
+
+const a = medianOf(7, 2, brainOnly);
+const b = medianOf(7, 2, brainPlusIndicators);
+printTable(
+  `Brain per closed candle, ns (median of 7 runs over ${candles.length.toLocaleString('en-US')} real 5m bars; ${machineLine()})`,
+  ['pipeline', 'ns / candle', 'candles / s'],
+  [
+    ['default SMC strategy (SMC + RSI + ATR + signal)', a, 1e9 / a],
+    ['+ EMA, SMA, MACD, BB, Stoch, ADX, OBV', b, 1e9 / b],
+  ],
+);
