@@ -23,7 +23,8 @@ export const ERROR_CODES = {
   VENUE_RATE_LIMITED: 'The venue answered 429/418: requests are paused until Retry-After has passed.',
   ORDER_OUTCOME_UNKNOWN:
     'An order submit timed out or got a 5xx: its outcome is unknown until queried by client order id.',
-  STRATEGY_FAILED: 'A strategy threw on a candle; the brain logged it, skipped that candle for that strategy and carried on.',
+  STRATEGY_FAILED:
+    'A strategy threw on a candle; the brain logged it, skipped that candle for that strategy and carried on.',
   JOURNAL_FAILED: 'The journal (SQLite / PostgreSQL) failed to read or write.',
 } as const;
 
