@@ -15,7 +15,10 @@ import { TOPICS, type AegisTopics } from '../src/domain/events.js';
 import { loadKlines } from '../src/venues/files/market-csv.js';
 import { machineLine, medianOf, nowNs, printTable } from './util.js';
 
-const FILE = path.resolve(import.meta.dirname, '../../shared/data/klines/binance_spot_BTCUSDT_5m_20201201_20210717.csv.gz');
+const FILE = path.resolve(
+  import.meta.dirname,
+  '../../shared/data/klines/binance_spot_BTCUSDT_5m_20201201_20210717.csv.gz',
+);
 const candles = loadKlines(FILE, 'BTCUSDT', '5m');
 
 function brainOnly(): number {
