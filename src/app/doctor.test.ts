@@ -20,7 +20,7 @@ describe('doctor (topic wiring and ghost config)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'aegis-doctor-'));
     mkdirSync(path.join(dir, 'app'));
     writeFileSync(path.join(dir, 'app', 'x.ts'), "bus.publish('HEARTBEAT', {});\n");
-    const report = doctor(dir);
+    const report = doctor(dir, { producers: ['HEARTBEAT'], consumers: [], config: [] });
     expect(report.problems).toContain('topic ERROR has no producer');
     expect(report.problems).toContain('topic HEARTBEAT now has a producer: remove it from PENDING_PRODUCERS');
     expect(report.problems).toContain('config LOG_LEVEL is a ghost: nothing outside src/config reads it');

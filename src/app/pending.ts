@@ -15,6 +15,11 @@ export const PENDING_CONFIG_CONSUMERS: readonly string[] = [
   'symbols',
   'intervals',
   'riskPerTrade',
+  'minConfidence',
+  'stopOutCooldownMinutes',
+  'rotationMargin',
+  'rotationCooldownMinutes',
+  'runPrefix',
   'recvWindow',
   'heartbeatMinutes',
   'restUrl',
@@ -22,28 +27,7 @@ export const PENDING_CONFIG_CONSUMERS: readonly string[] = [
 ];
 
 /** Topics that nothing publishes yet (their producer is a later issue). */
-export const PENDING_PRODUCERS: readonly string[] = [
-  'MARKET_TRADE',
-  'MARKET_QUOTE',
-  'MARKET_MARK_PRICE',
-  'CANDLE_UPDATED',
-  'CANDLE_CLOSED',
-  'CANDLE_GAP',
-  'DATA_STALE',
-];
+export const PENDING_PRODUCERS: readonly string[] = [];
 
 /** Topics that nothing subscribes to yet. */
-export const PENDING_CONSUMERS: readonly string[] = [
-  'MARKET_TRADE',
-  'MARKET_QUOTE',
-  'CANDLE_UPDATED',
-  'CANDLE_GAP',
-  'TRADING_STATE_CHANGED',
-  'ORDER_SUBMITTED',
-  'ORDER_UPDATED',
-  'FILL',
-  'POSITION_OPENED',
-  'POSITION_CLOSED',
-  'BALANCE_UPDATED',
-  'HEARTBEAT',
-];
+export const PENDING_CONSUMERS: readonly string[] = ['MARKET_TRADE', 'MARKET_QUOTE', 'TRADING_STATE_CHANGED'];

@@ -5,6 +5,8 @@ import { AegisError, ConfigError } from '../core/errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ENVIRONMENTS, LOG_LEVELS } from '../config/schema.js';
 import { analyzeIndicators, analyzeSmc } from '../app/analyze.js';
+import { formatSummary, runDemo } from '../app/demo.js';
+import { loggerFromConfig } from '../app/logging.js';
 import { doctor } from '../app/doctor.js';
 import { configMarkdown, formatConfigJson, formatConfigTable } from './config-command.js';
 
@@ -118,10 +120,6 @@ function buildProgram(io: CliIo): Command {
       if (report.problems.length > 0) throw new CommanderError(1, 'aegis.doctor', 'doctor found problems');
     });
 
-  const analyze = program
-    .command('analyze')
-    .description('export what the brain sees for a kline file (../shared/data layout, plain or .gz)');
-
   const int = (name: string) => (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new ConfigError([`${name} must be an integer >= 1, got "${v}"`]);
@@ -132,6 +130,41 @@ function buildProgram(io: CliIo): Command {
     if (!Number.isFinite(n) || n <= 0) throw new ConfigError([`${name} must be a number > 0, got "${v}"`]);
     return n;
   };
+
+  program
+    .command('demo')
+    .description(
+      'run the full engine offline: seeded synthetic market, paper trading against the built-in simulator',
+    )
+    .option('--hours <n>', 'simulated hours of market', real('--hours'), 24)
+    .option('--seed <n>', 'seed of the synthetic market', int('--seed'), 42)
+    .action(async (o: { hours: number; seed: number }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const loaded = load(io, globals);
+      // the demo trades 1m candles with 5m as the higher timeframe unless intervals were chosen
+      const config =
+        loaded.sources.intervals === 'default'
+          ? Object.freeze({ ...loaded.config, intervals: ['1m', '5m'] })
+          : loaded.config;
+      const logger = loggerFromConfig(
+        loaded.sources.logLevel === 'default'
+          ? Object.freeze({ ...config, logLevel: 'warn' as const })
+          : config,
+        io.stderr,
+      );
+      const summary = await runDemo({
+        config,
+        logger,
+        hours: o.hours,
+        seed: o.seed,
+        print: (line) => io.stdout.write(line + '\n'),
+      });
+      io.stdout.write(formatSummary(summary));
+    });
+
+  const analyze = program
+    .command('analyze')
+    .description('export what the brain sees for a kline file (../shared/data layout, plain or .gz)');
 
   analyze
     .command('indicators')

@@ -200,6 +200,11 @@ export class TradeEngine {
     return this.idle();
   }
 
+  /** Number of protective (stop-loss / take-profit) orders working for the symbol's position. */
+  protectiveOrders(symbol: string): number {
+    return this.meta.get(symbol)?.protective.length ?? 0;
+  }
+
   /** The risk view built from the book, the entries in flight and the wallet. */
   view(): RiskView {
     const exposures: ExposureView[] = [];

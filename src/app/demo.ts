@@ -1,0 +1,193 @@
+import { setImmediate as turn } from 'node:timers/promises';
+import { SimulatedClock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { AegisConfig } from '../config/schema.js';
+import type { RiskDenialReason } from '../domain/events.js';
+import { openJournal } from '../store/open.js';
+import type { JournalCounts } from '../store/journal.js';
+import { USDM_BTCUSDT, USDM_ETHUSDT } from '../venues/sim/instruments.js';
+import { createSimVenue } from '../venues/sim/venue.js';
+import { DEMO_SYMBOLS, SyntheticMarket } from '../venues/synthetic/generator.js';
+import { buildEngine } from './engine.js';
+import { heartbeatLine, type HeartbeatReport } from './heartbeat.js';
+import type { LatencySummary } from '../core/metrics.js';
+import { monotonic } from './wall-clock.js';
+
+export interface DemoOptions {
+  readonly config: AegisConfig;
+  readonly logger: Logger;
+  /** Simulated hours of market. */
+  readonly hours: number;
+  /** Seed of the synthetic market (same seed, same market, same decisions). */
+  readonly seed: number;
+  /** Starting USDT balance of the simulated account. */
+  readonly balance?: number;
+  /** Progress lines (heartbeats) go here as they happen. */
+  readonly print: (line: string) => void;
+}
+
+export interface DemoSummary {
+  readonly simulatedHours: number;
+  readonly marketEvents: number;
+  readonly candlesClosed: number;
+  readonly signals: { readonly teacher: number; readonly student: number };
+  readonly denials: Partial<Record<RiskDenialReason, number>>;
+  readonly ordersSubmitted: number;
+  readonly fills: number;
+  readonly positionsOpened: number;
+  readonly positionsClosed: number;
+  readonly startEquity: number;
+  readonly endEquity: number;
+  readonly pnl: number;
+  readonly heartbeats: number;
+  readonly errors: number;
+  readonly latencyNs: Readonly<Record<string, LatencySummary>>;
+  readonly journal: { readonly url: string; readonly counts: JournalCounts };
+  readonly wallMs: number;
+}
+
+const START = Date.UTC(2026, 0, 5); // a fixed engine-time origin: the demo is repeatable
+
+/**
+ * The offline demo: the seeded synthetic market (BTCUSDT, ETHUSDT perpetuals) drives the full engine —
+ * data layer, brain, trade layer, journal, heartbeats — in paper mode against the in-process simulator,
+ * on a simulated clock (as fast as the machine goes). No keys, no network.
+ */
+export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
+  const wall0 = Date.now();
+  const config: AegisConfig = Object.freeze({
+    ...o.config,
+    symbols: DEMO_SYMBOLS.map((s) => s.symbol),
+  });
+  const clock = new SimulatedClock(START);
+  const venue = createSimVenue(
+    {
+      instruments: [USDM_BTCUSDT, USDM_ETHUSDT],
+      balances: { USDT: String(o.balance ?? 10_000) },
+    },
+    { clock },
+  );
+  // NORMAL: a demo's journal need not survive power loss; paper and live keep the default FULL
+  const journal = await openJournal(config.databaseUrl, {
+    logger: o.logger,
+    sqlite: { synchronous: 'NORMAL' },
+  });
+  const engine = buildEngine(config, { clock, monotonic, venue, journal }, o.logger);
+  const bus = engine.engineBus.bus;
+
+  const tally = { candles: 0, teacher: 0, student: 0, orders: 0, fills: 0, opened: 0, closed: 0, beats: 0 };
+  const denials: Partial<Record<RiskDenialReason, number>> = {};
+  const flags = { busy: false }; // set by subscribers: the trade layer has async work in flight
+  bus.subscribe('CANDLE_CLOSED', 'demo', () => tally.candles++);
+  bus.subscribe('SIGNAL_GENERATED', 'demo', (s) => {
+    tally[s.tier]++;
+    flags.busy = true;
+  });
+  bus.subscribe('RISK_REJECTED', 'demo', (d) => (denials[d.reason] = (denials[d.reason] ?? 0) + 1));
+  bus.subscribe('ORDER_SUBMITTED', 'demo', () => tally.orders++);
+  bus.subscribe('FILL', 'demo', () => {
+    tally.fills++;
+    flags.busy = true;
+  });
+  bus.subscribe('POSITION_OPENED', 'demo', () => tally.opened++);
+  bus.subscribe('POSITION_CLOSED', 'demo', () => tally.closed++);
+  bus.subscribe('HEARTBEAT', 'demo', (h) => {
+    tally.beats++;
+    o.print(heartbeatLine(h.report as unknown as HeartbeatReport));
+  });
+
+  await engine.start('demo');
+  const startEquity = engine.trade.account.equity().toNumber();
+  o.print(
+    `AEGIS demo: ${o.hours} simulated hours of a seeded synthetic market (seed ${o.seed}), ` +
+      `${config.symbols.join(', ')}, ${config.intervals.join('/')} candles, paper trading against the built-in simulator`,
+  );
+  const market = new SyntheticMarket({ seed: o.seed, startTime: START, symbols: DEMO_SYMBOLS });
+  const lastMark = new Map<string, number>();
+  let events = 0;
+  let delivered = venue.delivered;
+  for (const e of market.until(START + o.hours * 3_600_000)) {
+    events++;
+    if (e.kind === 'trade') {
+      const t = e.trade;
+      clock.advanceTo(t.time);
+      venue.feedTrade(t); // resting stops and targets see the print first
+      engine.data.onTrade(t);
+      const second = Math.floor(t.time / 1000);
+      if (lastMark.get(t.symbol) !== second) {
+        lastMark.set(t.symbol, second);
+        const mark = {
+          symbol: t.symbol,
+          time: t.time,
+          markPrice: t.price,
+          indexPrice: t.price,
+          fundingRate: 0,
+          nextFundingTime: 0,
+        };
+        venue.feedMarkPrice(mark);
+        engine.data.onMarkPrice(mark);
+      }
+    } else {
+      clock.advanceTo(e.quote.time);
+      venue.feedQuote(e.quote);
+      engine.data.onQuote(e.quote);
+    }
+    if (flags.busy || venue.delivered !== delivered) {
+      // let the trade layer's venue calls (promises) settle before the next market event
+      await turn();
+      await turn();
+      flags.busy = false;
+      delivered = venue.delivered;
+    }
+  }
+  await turn();
+  const endEquity = engine.trade.account.equity().toNumber();
+  await engine.stop();
+  const counts = await journal.counts(journal.currentRunId);
+  await journal.close();
+  return {
+    simulatedHours: o.hours,
+    marketEvents: events,
+    candlesClosed: tally.candles,
+    signals: { teacher: tally.teacher, student: tally.student },
+    denials,
+    ordersSubmitted: tally.orders,
+    fills: tally.fills,
+    positionsOpened: tally.opened,
+    positionsClosed: tally.closed,
+    startEquity,
+    endEquity,
+    pnl: endEquity - startEquity,
+    heartbeats: tally.beats,
+    errors: engine.errors.total,
+    latencyNs: engine.latency.summary(),
+    journal: { url: config.databaseUrl, counts },
+    wallMs: Date.now() - wall0,
+  };
+}
+
+export function formatSummary(s: DemoSummary): string {
+  const us = (ns: number): string => `${(ns / 1000).toFixed(1)} µs`;
+  const lines = [
+    '',
+    `AEGIS demo summary (${s.simulatedHours} simulated hours in ${(s.wallMs / 1000).toFixed(1)} s wall)`,
+    `  market events      ${s.marketEvents.toLocaleString('en-US')} (trades and quotes), candles closed ${s.candlesClosed}`,
+    `  signals            ${s.signals.teacher + s.signals.student} (teacher ${s.signals.teacher}, student ${s.signals.student})`,
+    `  denials            ${
+      Object.entries(s.denials)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    }`,
+    `  orders submitted   ${s.ordersSubmitted}, fills ${s.fills}`,
+    `  positions          opened ${s.positionsOpened}, closed ${s.positionsClosed}`,
+    `  equity             ${s.startEquity.toFixed(2)} -> ${s.endEquity.toFixed(2)} USDT (PnL ${s.pnl >= 0 ? '+' : ''}${s.pnl.toFixed(2)})`,
+    `  heartbeats         ${s.heartbeats}, errors ${s.errors}`,
+    ...Object.entries(s.latencyNs).map(
+      ([stage, l]) => `  latency ${stage.padEnd(14)} p50 ${us(l.p50)}  p99 ${us(l.p99)}  (n=${l.count})`,
+    ),
+    `  journal            ${s.journal.url}: ${Object.entries(s.journal.counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  ];
+  return lines.join('\n') + '\n';
+}
