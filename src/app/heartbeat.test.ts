@@ -62,6 +62,8 @@ describe('Heartbeat', () => {
     bus.publish('DATA_STALE', { symbol: 'ETHUSDT', stale: true, lastEventTime: 0, time: 0 });
     latency.record('candle→signal', 4_000);
     bus.publish('ERROR', { source: 'venue', code: 'VENUE_TRANSPORT', message: 'x', context: {} });
+    clock.advanceTo(20 * 60_000);
+    bus.publish('TRADING_STATE_CHANGED', { state: 'halted', reason: 'daily loss limit', time: 20 * 60_000 });
     clock.advanceTo(60 * 60_000);
 
     expect(hb.beats.map((b) => b.time)).toEqual([900_000, 1_800_000, 2_700_000, 3_600_000]);
@@ -75,6 +77,8 @@ describe('Heartbeat', () => {
     });
     expect(first.latencyNs['candle→signal']?.p50).toBeGreaterThanOrEqual(3_990);
     expect(hb.beats[1]?.signalsSinceLast).toBe(0); // counts restart after each beat
+    expect(first.tradingState).toBe('active');
+    expect(hb.beats[1]?.tradingState).toBe('halted (daily loss limit)');
     expect(published).toHaveLength(4);
     expect(logger.records.filter((r) => r.message.startsWith('HEARTBEAT '))).toHaveLength(4);
     hb.stop();

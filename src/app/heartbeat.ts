@@ -23,6 +23,8 @@ export interface AccountView {
 
 export interface HeartbeatReport {
   readonly time: number;
+  /** active | reducing | halted (the kill switch), with the reason of the last change. */
+  readonly tradingState: string;
   readonly equity: number;
   readonly freeBalance: number;
   readonly pnlToday: number;
@@ -63,6 +65,7 @@ export class Heartbeat {
   private signals = 0;
   private denials: Partial<Record<RiskDenialReason, number>> = {};
   private readonly stale = new Set<string>();
+  private tradingState = 'active';
   private timer: TimerHandle | undefined;
   readonly beats: HeartbeatReport[] = [];
 
@@ -84,6 +87,9 @@ export class Heartbeat {
     });
     bus.subscribe('RISK_REJECTED', 'app.heartbeat', (d) => {
       this.denials[d.reason] = (this.denials[d.reason] ?? 0) + 1;
+    });
+    bus.subscribe('TRADING_STATE_CHANGED', 'app.heartbeat', (t) => {
+      this.tradingState = `${t.state} (${t.reason})`;
     });
     bus.subscribe('DATA_STALE', 'app.heartbeat', (s) => {
       if (s.stale) this.stale.add(s.symbol);
@@ -107,6 +113,7 @@ export class Heartbeat {
     const a = this.deps.account;
     const report: HeartbeatReport = {
       time: now,
+      tradingState: this.tradingState,
       equity: a.equity(),
       freeBalance: a.freeBalance(),
       pnlToday: a.pnlToday(),
@@ -133,7 +140,7 @@ export function heartbeatLine(r: HeartbeatReport): string {
   const denied = Object.values(r.denialsSinceLast).reduce((x, y) => x + y, 0);
   const lat = r.latencyNs['candle→signal'];
   return (
-    `HEARTBEAT ${new Date(r.time).toISOString()} equity ${r.equity.toFixed(2)} free ${r.freeBalance.toFixed(2)} ` +
+    `HEARTBEAT ${new Date(r.time).toISOString()} ${r.tradingState} equity ${r.equity.toFixed(2)} free ${r.freeBalance.toFixed(2)} ` +
     `pnl today ${r.pnlToday.toFixed(2)} total ${r.pnlTotal.toFixed(2)} positions ${r.openPositions.length} ` +
     `signals ${r.signalsSinceLast} denied ${denied} stale ${r.staleSymbols.length} errors ${r.errorsTotal}` +
     (lat === undefined

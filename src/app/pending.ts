@@ -5,26 +5,7 @@
  */
 
 /** Config keys whose consumer (a module outside src/config that reads them) is not built yet. */
-export const PENDING_CONFIG_CONSUMERS: readonly string[] = [
-  'maxOpenPositions',
-  'teacherThreshold',
-  'maxLeverageTeacher',
-  'maxLeverageStudent',
-  'databaseUrl',
-  'market',
-  'symbols',
-  'intervals',
-  'riskPerTrade',
-  'minConfidence',
-  'stopOutCooldownMinutes',
-  'rotationMargin',
-  'rotationCooldownMinutes',
-  'runPrefix',
-  'recvWindow',
-  'heartbeatMinutes',
-  'restUrl',
-  'wsUrl',
-];
+export const PENDING_CONFIG_CONSUMERS: readonly string[] = ['recvWindow', 'restUrl', 'wsUrl'];
 
 /** Topics that nothing publishes yet (their producer is a later issue). */
 export const PENDING_PRODUCERS: readonly string[] = [];
