@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { analyzeIndicators, analyzeSmc } from '../src/app/analyze.js';
 import { runCli } from '../src/cli/main.js';
 import { readCsvFile } from '../src/venues/files/csv.js';
 import { sharedData } from './support/shared-data.js';
@@ -101,5 +102,50 @@ describe('aegis analyze', () => {
     ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--swing-length must be an integer >= 1, got "abc"');
+  });
+});
+
+describe('aegis analyze on every kline file in ../shared/data', () => {
+  it('writes both exports for each of them, one row per input row', () => {
+    const files = [
+      ...readdirSync(sharedData('klines')).map((f) => `klines/${f}`),
+      ...readdirSync(sharedData('futures'))
+        .filter((f) => !/funding|stream/.test(f))
+        .map((f) => `futures/${f}`),
+    ];
+    expect(files.length).toBeGreaterThan(30);
+    const periods = {
+      rsi: 14,
+      atr: 14,
+      ema: 20,
+      sma: 20,
+      macdFast: 12,
+      macdSlow: 26,
+      macdSignal: 9,
+      bbPeriod: 20,
+      bbK: 2,
+      stochK: 14,
+      stochSmooth: 3,
+      stochD: 3,
+      adx: 14,
+    };
+    for (const f of files) {
+      const out = mkdtempSync(path.join(tmpdir(), 'aegis-analyze-all-'));
+      const interval = f.includes('multi_tf') ? '1h' : undefined;
+      const table = readCsvFile(sharedData(f), true);
+      const col = table.header.indexOf('interval');
+      const rows = col < 0 ? table.rows.length : table.rows.filter((r) => r[col] === interval).length;
+      const ind = analyzeIndicators(sharedData(f), out, periods, interval);
+      expect(ind.rows, f).toBe(rows);
+      expect(readFileSync(ind.out, 'utf8').trim().split('\n')).toHaveLength(rows + 1);
+      const smc = analyzeSmc(sharedData(f), out, 5, interval);
+      expect(smc.rows, f).toBe(rows);
+    }
+  });
+
+  it('asks which interval to use for a file that holds several', () => {
+    expect(() =>
+      analyzeSmc(sharedData('klines/binance_spot_BTCUSDT_multi_tf_octobot_201804.csv.gz'), tmpdir(), 5),
+    ).toThrow(/holds several intervals .*choose one with --interval/);
   });
 });

@@ -4,7 +4,8 @@ import { ADX, ATR, BollingerBands, EMA, MACD, OBV, RSI, SMA, Stochastic } from '
 import { runSmc, smcTablesToCsv } from '../brain/smc/index.js';
 import { DataError } from '../core/errors.js';
 import { INTERVAL_MS, type Candle, type Interval } from '../domain/market.js';
-import { loadKlines } from '../venues/files/market-csv.js';
+import { readCsvFile } from '../venues/files/csv.js';
+import { klinesFromTable } from '../venues/files/market-csv.js';
 
 /** Periods of `aegis analyze indicators`; the defaults are those of ../shared/data/indicator-reference. */
 export interface IndicatorPeriods {
@@ -26,12 +27,29 @@ export interface IndicatorPeriods {
 export const INDICATOR_COLUMNS =
   'open_time_ms,rsi,atr,ema,sma,macd,macd_signal,macd_hist,bb_upper,bb_middle,bb_lower,stoch_k,stoch_d,adx,obv';
 
-/** Load a kline file in the ../shared/data layout (plain or .gz); the interval is read off the timestamps. */
-export function loadKlineFile(file: string): Candle[] {
-  const probe = loadKlines(file, 'FILE', '1m');
+/**
+ * Load a kline file in the ../shared/data layout (plain or .gz); the interval is read off the timestamps.
+ * A file holding several intervals (an `interval` column) needs `interval` to pick one.
+ */
+export function loadKlineFile(file: string, interval?: string): Candle[] {
+  const table = readCsvFile(file, true);
+  const col = table.header.indexOf('interval');
+  if (col >= 0) {
+    const present = [...new Set(table.rows.map((r) => r[col] ?? ''))];
+    if (interval === undefined || !present.includes(interval)) {
+      throw new DataError(
+        `${file} holds several intervals (${present.join(', ')}): choose one with --interval, got ${interval === undefined ? 'none' : `"${interval}"`}`,
+        { file },
+        'DATA_PARSE_FAILED',
+      );
+    }
+  }
+  const rows =
+    col >= 0 ? { header: table.header, rows: table.rows.filter((r) => r[col] === interval) } : table;
+  const probe = klinesFromTable(rows, file, 'FILE', '1m');
   const step = smallestStep(probe);
-  const interval = (Object.keys(INTERVAL_MS) as Interval[]).find((i) => INTERVAL_MS[i] === step) ?? '1m';
-  return probe.map((c) => ({ ...c, interval }));
+  const found = (Object.keys(INTERVAL_MS) as Interval[]).find((i) => INTERVAL_MS[i] === step) ?? '1m';
+  return probe.map((c) => ({ ...c, interval: found }));
 }
 
 function smallestStep(candles: readonly Candle[]): number {
@@ -94,8 +112,9 @@ export function analyzeIndicators(
   file: string,
   outDir: string,
   periods: IndicatorPeriods,
+  interval?: string,
 ): { rows: number; out: string } {
-  const candles = loadKlineFile(file);
+  const candles = loadKlineFile(file, interval);
   if (candles.length === 0) throw new DataError(`no klines in ${file}`, { file }, 'DATA_PARSE_FAILED');
   mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, 'indicators.csv');
@@ -107,8 +126,9 @@ export function analyzeSmc(
   file: string,
   outDir: string,
   swingLength: number,
+  interval?: string,
 ): { rows: number; files: string[]; counts: Record<string, number> } {
-  const candles = loadKlineFile(file);
+  const candles = loadKlineFile(file, interval);
   if (candles.length === 0) throw new DataError(`no klines in ${file}`, { file }, 'DATA_PARSE_FAILED');
   const run = runSmc(candles, { swingLength });
   const csv = smcTablesToCsv(run);

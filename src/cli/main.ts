@@ -180,6 +180,7 @@ function buildProgram(io: CliIo): Command {
     .option('--bb-period <n>', 'Bollinger period', int('--bb-period'), 20)
     .option('--bb-k <k>', 'Bollinger width in standard deviations', real('--bb-k'), 2)
     .option('--adx-period <n>', 'ADX period', int('--adx-period'), 14)
+    .option('--interval <i>', 'for a file with several intervals (an interval column): the one to use')
     .action(
       (
         o: {
@@ -192,25 +193,31 @@ function buildProgram(io: CliIo): Command {
           bbPeriod: number;
           bbK: number;
           adxPeriod: number;
+          interval?: string;
         },
         cmd: Command,
       ) => {
         const { config } = load(io, cmd.optsWithGlobals<GlobalOptions>());
-        const r = analyzeIndicators(path.resolve(io.cwd, o.data), path.resolve(io.cwd, o.out), {
-          rsi: o.rsiPeriod ?? config.rsiPeriod,
-          atr: o.atrPeriod ?? config.atrPeriod,
-          ema: o.emaPeriod,
-          sma: o.smaPeriod,
-          macdFast: 12,
-          macdSlow: 26,
-          macdSignal: 9,
-          bbPeriod: o.bbPeriod,
-          bbK: o.bbK,
-          stochK: 14,
-          stochSmooth: 3,
-          stochD: 3,
-          adx: o.adxPeriod,
-        });
+        const r = analyzeIndicators(
+          path.resolve(io.cwd, o.data),
+          path.resolve(io.cwd, o.out),
+          {
+            rsi: o.rsiPeriod ?? config.rsiPeriod,
+            atr: o.atrPeriod ?? config.atrPeriod,
+            ema: o.emaPeriod,
+            sma: o.smaPeriod,
+            macdFast: 12,
+            macdSlow: 26,
+            macdSignal: 9,
+            bbPeriod: o.bbPeriod,
+            bbK: o.bbK,
+            stochK: 14,
+            stochSmooth: 3,
+            stochD: 3,
+            adx: o.adxPeriod,
+          },
+          o.interval,
+        );
         io.stdout.write(`${r.rows} rows -> ${r.out}\n`);
       },
     );
@@ -221,9 +228,15 @@ function buildProgram(io: CliIo): Command {
     .requiredOption('--data <file>', 'kline CSV (open_time_ms,open,high,low,close,volume,...)')
     .requiredOption('--out <dir>', 'output directory')
     .option('--swing-length <L>', 'swing length L', int('--swing-length'), 5)
-    .action((o: { data: string; out: string; swingLength: number }, cmd: Command) => {
+    .option('--interval <i>', 'for a file with several intervals (an interval column): the one to use')
+    .action((o: { data: string; out: string; swingLength: number; interval?: string }, cmd: Command) => {
       load(io, cmd.optsWithGlobals<GlobalOptions>());
-      const r = analyzeSmc(path.resolve(io.cwd, o.data), path.resolve(io.cwd, o.out), o.swingLength);
+      const r = analyzeSmc(
+        path.resolve(io.cwd, o.data),
+        path.resolve(io.cwd, o.out),
+        o.swingLength,
+        o.interval,
+      );
       const counts = Object.entries(r.counts)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');

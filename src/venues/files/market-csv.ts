@@ -5,7 +5,7 @@ import { columnIndex, readCsvFile, type CsvTable } from './csv.js';
 /**
  * Kline and trade CSV files (the layouts of ../shared/data, see its README) mapped to domain types.
  * Klines: open_time_ms,open,high,low,close,volume[,close_time_ms,quote_volume,trades,taker_buy_base_volume,
- * taker_buy_quote_volume]; the optional columns are 0 when absent. Trades: time_ms,price,qty,is_buyer_maker,id.
+ * taker_buy_quote_volume]; the optional columns (volume included: mark-price klines have none) are 0 when absent. Trades: time_ms,price,qty,is_buyer_maker,id.
  * Rows are returned as they are in the file (duplicates and gaps included): cleaning is the data layer's job.
  */
 export function loadKlines(file: string, symbol: string, interval: Interval): Candle[] {
@@ -17,12 +17,16 @@ export function loadTrades(file: string, symbol: string): Trade[] {
 }
 
 export function klinesFromTable(table: CsvTable, file: string, symbol: string, interval: Interval): Candle[] {
-  const iTime = columnIndex(table, 'open_time_ms', file);
+  // ../shared/data klines name it open_time_ms; the indicator-reference inputs name it timestamp
+  const iTime = table.header.includes('timestamp')
+    ? columnIndex(table, 'timestamp', file)
+    : columnIndex(table, 'open_time_ms', file);
   const iOpen = columnIndex(table, 'open', file);
   const iHigh = columnIndex(table, 'high', file);
   const iLow = columnIndex(table, 'low', file);
   const iClose = columnIndex(table, 'close', file);
-  const iVolume = columnIndex(table, 'volume', file);
+  // mark-price and index klines have no volume: 0
+  const iVolume = table.header.indexOf('volume');
   const iQuote = table.header.indexOf('quote_volume');
   const iTrades = table.header.indexOf('trades');
   const iBuy = table.header.indexOf('taker_buy_base_volume');
