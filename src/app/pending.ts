@@ -11,4 +11,4 @@ export const PENDING_CONFIG_CONSUMERS: readonly string[] = ['recvWindow', 'restU
 export const PENDING_PRODUCERS: readonly string[] = [];
 
 /** Topics that nothing subscribes to yet. */
-export const PENDING_CONSUMERS: readonly string[] = ['MARKET_TRADE', 'MARKET_QUOTE', 'TRADING_STATE_CHANGED'];
+export const PENDING_CONSUMERS: readonly string[] = ['MARKET_TRADE', 'MARKET_QUOTE'];
