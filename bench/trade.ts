@@ -1,0 +1,81 @@
+/**
+ * Signal -> risk decision -> signed order request built, per signal, in-process (issue 5's bench):
+ * RiskGate.evaluate (all rules, exact-decimal sizing and filters) then the entry order's Binance USDⓈ-M
+ * params, query string, timestamp/recvWindow and HMAC-SHA256 signature.
+ * Run: node --import tsx bench/trade.ts
+ */
+import { SimulatedClock } from '../src/core/clock.js';
+import { EventBus } from '../src/core/event-bus.js';
+import { LatencyHistogram } from '../src/core/metrics.js';
+import { silentLogger } from '../src/core/logger.js';
+import { Decimal } from '../src/domain/decimal.js';
+import { TOPICS, type AegisTopics } from '../src/domain/events.js';
+import { RiskGate } from '../src/trade/risk/gate.js';
+import { BTCUSDT, RISK, signal } from '../src/trade/test-support/fixtures.js';
+import { futuresOrderParams } from '../src/venues/binance/orders.js';
+import { buildRequest } from '../src/venues/binance/request.js';
+import { HmacSigner } from '../src/venues/binance/signing.js';
+import { machineLine, nowNs, printTable } from './util.js';
+
+const bus = new EventBus<AegisTopics>(TOPICS, { logger: silentLogger, freezePayloads: false });
+const clock = new SimulatedClock(1_700_000_000_000);
+const gate = new RiskGate({ bus, clock, config: RISK, isStale: () => false });
+const view = {
+  exposures: [],
+  equity: Decimal.parse('10000'),
+  freeBalance: Decimal.parse('10000'),
+  instrument: (s: string) => (s === BTCUSDT.symbol ? BTCUSDT : undefined),
+};
+// Binance's published example secret (reference/binance-api.md §1)
+const credentials = {
+  apiKey: 'vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A',
+  signer: new HmacSigner('NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j'),
+};
+
+const N = 20_000;
+const signals = Array.from({ length: N }, (_, i) =>
+  signal({ id: `s${i}`, entry: 50_000 + (i % 100), stop: 49_000 + (i % 100) }),
+);
+
+function round(sign: boolean): LatencyHistogram {
+  const h = new LatencyHistogram();
+  for (const s of signals) {
+    const t0 = nowNs();
+    const decision = gate.evaluate(s, view);
+    if (decision.kind !== 'approved') throw new Error(`denied: ${decision.kind}`);
+    if (sign) {
+      const req = buildRequest(
+        {
+          method: 'POST',
+          path: '/fapi/v1/order',
+          security: 'signed',
+          query: futuresOrderParams(decision.entry),
+        },
+        credentials,
+        { timestamp: clock.now(), recvWindow: 5000 },
+      );
+      if (req.query.length === 0) throw new Error('empty request');
+    }
+    h.record(nowNs() - t0);
+  }
+  return h;
+}
+
+for (let i = 0; i < 3; i++) {
+  round(false);
+  round(true);
+}
+const rows: (string | number)[][] = [];
+for (const [name, sign] of [
+  ['risk decision only', false],
+  ['risk decision + signed order request', true],
+] as const) {
+  const runs = Array.from({ length: 5 }, () => round(sign).summary()).sort((a, b) => a.p99 - b.p99);
+  const mid = runs[2];
+  if (mid !== undefined) rows.push([name, mid.p50 / 1000, mid.p99 / 1000, mid.max / 1000]);
+}
+printTable(
+  `Signal -> order request, µs per signal (${N.toLocaleString('en-US')} signals x 5 rounds, median round by p99; ${machineLine()})`,
+  ['path', 'p50 µs', 'p99 µs', 'max µs'],
+  rows,
+);

@@ -1,0 +1,281 @@
+/**
+ * Keep-alive HTTP transport for Binance REST (or anything that speaks the same API, e.g. the simulator).
+ * One place classifies every failure:
+ * - 2xx -> parsed JSON;
+ * - 4xx with `{code,msg}` -> VenueRejectedError (nothing happened on the venue);
+ * - 429 -> pause all requests until Retry-After, VenueRateLimitedError;
+ * - 418 -> halt (IP ban) until Retry-After, `onHalt` is told, VenueRateLimitedError(halted);
+ * - 5xx, timeout, connection lost after sending -> for an order submit OrderOutcomeUnknownError (never
+ *   retried here: resolve by querying the client order id), otherwise VenueTransportError (retryable).
+ * The transport never retries by itself.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Clock, Scheduler } from '../../core/clock.js';
+import { toError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import {
+  OrderOutcomeUnknownError,
+  VenueRateLimitedError,
+  VenueRejectedError,
+  VenueTransportError,
+} from './errors.js';
+import { RateLimitTracker, retryAfterMs, type RateLimitRule } from './rate-limit.js';
+import { pathWithQuery, type BuiltRequest } from './request.js';
+
+export interface TransportOptions {
+  /** e.g. https://api.binance.com, https://fapi.binance.com, a testnet, or http://127.0.0.1:<port>. */
+  readonly baseUrl: string;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly rateLimits: readonly RateLimitRule[];
+  /** Per-request timeout (default 10 s). */
+  readonly timeoutMs?: number;
+  readonly logger?: Logger;
+  /** Called once per 418: trading must halt until `untilMs`. */
+  readonly onHalt?: (untilMs: number, request: string) => void;
+  /** Max sockets per host for the keep-alive agent (default 8). */
+  readonly maxSockets?: number;
+}
+
+export interface SendOptions {
+  /** Request weight from the endpoint's doc (default 1). */
+  readonly weight?: number;
+  /** Counts towards the ORDERS limits. */
+  readonly isOrder?: boolean;
+  /** Set for order submits: failures with unknown outcome become OrderOutcomeUnknownError. */
+  readonly clientOrderId?: string;
+  /**
+   * While paused/throttled: wait, or fail at once with VenueRateLimitedError. Default: wait for reads,
+   * reject for orders (an order delayed by up to a minute is the trade layer's decision, not ours).
+   */
+  readonly whenPaused?: 'wait' | 'reject';
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Errors before any byte could have reached the venue: a submit that fails this way was not placed. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+class TimeoutSignal extends Error {
+  constructor(ms: number) {
+    super(`no response within ${ms} ms`);
+  }
+}
+
+export class BinanceTransport {
+  readonly baseUrl: URL;
+  readonly limits: RateLimitTracker;
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+  private readonly onHalt: ((untilMs: number, request: string) => void) | undefined;
+  private readonly agent: http.Agent;
+  private readonly lib: typeof http | typeof https;
+
+  constructor(options: TransportOptions) {
+    this.baseUrl = new URL(options.baseUrl);
+    this.clock = options.clock;
+    this.scheduler = options.scheduler;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.logger = options.logger ?? silentLogger;
+    this.onHalt = options.onHalt;
+    this.limits = new RateLimitTracker(options.rateLimits);
+    const secure = this.baseUrl.protocol === 'https:';
+    this.lib = secure ? https : http;
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 8 };
+    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  }
+
+  /** Close idle keep-alive sockets. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** Send a built request and return the parsed JSON body of a 2xx answer; throws the typed errors above. */
+  async send(request: BuiltRequest, options: SendOptions = {}): Promise<unknown> {
+    const weight = options.weight ?? 1;
+    const isOrder = options.isOrder ?? false;
+    const label = `${request.method} ${request.path}`;
+    for (;;) {
+      const now = this.clock.now();
+      if (this.limits.isHalted(now)) {
+        throw new VenueRateLimitedError(418, this.limits.haltedUntilMs, true, { request: label });
+      }
+      const at = this.limits.sendableAt(now, weight, isOrder);
+      if (at <= now) break;
+      if ((options.whenPaused ?? (isOrder ? 'reject' : 'wait')) === 'reject') {
+        throw new VenueRateLimitedError(0, at, false, { request: label });
+      }
+      this.logger.warn({ request: label, waitMs: at - now }, 'binance: waiting for rate limit window');
+      await new Promise<void>((resolve) => {
+        this.scheduler.at(at, () => {
+          resolve();
+        });
+      });
+    }
+    this.limits.reserve(this.clock.now(), weight, isOrder);
+    let response: RawResponse;
+    try {
+      response = await this.exchange(request);
+    } catch (caught) {
+      throw this.classifyFailure(caught, label, options.clientOrderId);
+    }
+    return this.handle(response, label, options.clientOrderId);
+  }
+
+  private handle(response: RawResponse, label: string, clientOrderId: string | undefined): unknown {
+    const now = this.clock.now();
+    this.limits.update(response.headers, now);
+    const { status } = response;
+    const parsed = parseJson(response.body);
+    if (status >= 200 && status < 300) {
+      if (parsed.ok) return parsed.value;
+      if (clientOrderId !== undefined) {
+        throw new OrderOutcomeUnknownError(
+          clientOrderId,
+          `order submit answered ${status} with an unreadable body`,
+          {
+            request: label,
+            status,
+          },
+        );
+      }
+      throw new VenueTransportError(`${label}: ${status} with an unreadable body`, {
+        request: label,
+        status,
+      });
+    }
+    const { code, msg } = errorBody(parsed.ok ? parsed.value : undefined, response.body);
+    if (status === 429 || status === 418) {
+      const until =
+        now + retryAfterMs(response.headers['retry-after'], now, status === 418 ? 120_000 : 60_000);
+      if (status === 418) {
+        this.limits.halt(until);
+        this.logger.error({ request: label, until, code, msg }, 'binance: IP banned (418), trading halted');
+        this.onHalt?.(until, label);
+      } else {
+        this.limits.pause(until);
+        this.logger.warn(
+          { request: label, until, code, msg },
+          'binance: rate limited (429), requests paused',
+        );
+      }
+      throw new VenueRateLimitedError(status, until, status === 418, { request: label, venueCode: code });
+    }
+    if (status >= 500) {
+      if (clientOrderId !== undefined) {
+        throw new OrderOutcomeUnknownError(
+          clientOrderId,
+          `order submit answered HTTP ${status}: outcome unknown`,
+          {
+            request: label,
+            status,
+            venueCode: code,
+            venueMsg: msg,
+          },
+        );
+      }
+      throw new VenueTransportError(`${label}: HTTP ${status} ${msg}`, {
+        request: label,
+        status,
+        venueCode: code,
+      });
+    }
+    throw new VenueRejectedError(status, code, msg, { request: label });
+  }
+
+  private classifyFailure(caught: unknown, label: string, clientOrderId: string | undefined): Error {
+    const error = toError(caught);
+    const errno = (error as NodeJS.ErrnoException).code;
+    const timedOut = error instanceof TimeoutSignal;
+    const context = { request: label, errno, timedOut };
+    if (clientOrderId !== undefined && !(errno !== undefined && NOT_SENT.has(errno))) {
+      return new OrderOutcomeUnknownError(
+        clientOrderId,
+        `order submit ${timedOut ? 'timed out' : 'lost its connection'}: outcome unknown`,
+        context,
+        error,
+      );
+    }
+    return new VenueTransportError(`${label}: ${error.message}`, context, error);
+  }
+
+  /** One HTTP exchange on the keep-alive agent, with the timeout on the injected scheduler. */
+  private exchange(request: BuiltRequest): Promise<RawResponse> {
+    return new Promise<RawResponse>((resolve, reject) => {
+      const headers: Record<string, string | number> = { ...request.headers, Accept: 'application/json' };
+      if (request.body.length > 0) headers['Content-Length'] = Buffer.byteLength(request.body);
+      const req = this.lib.request({
+        protocol: this.baseUrl.protocol,
+        hostname: this.baseUrl.hostname,
+        port: this.baseUrl.port,
+        method: request.method,
+        path: this.basePath() + pathWithQuery(request),
+        headers,
+        agent: this.agent,
+      });
+      const timer = this.scheduler.at(this.clock.now() + this.timeoutMs, () => {
+        req.destroy(new TimeoutSignal(this.timeoutMs));
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          this.scheduler.cancel(timer);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+        res.on('error', (error) => {
+          this.scheduler.cancel(timer);
+          reject(error);
+        });
+      });
+      req.on('error', (error) => {
+        this.scheduler.cancel(timer);
+        reject(error);
+      });
+      req.end(request.body.length > 0 ? request.body : undefined);
+    });
+  }
+
+  private basePath(): string {
+    const p = this.baseUrl.pathname;
+    return p.endsWith('/') ? p.slice(0, -1) : p;
+  }
+}
+
+/** Integers beyond 2^53 (some order ids) become strings, so they reach the mappers exactly. */
+const BIG_INTEGER = /([:,[]\s*)(-?\d{16,})(?=\s*[,\]}])/g;
+
+export function protectBigIntegers(body: string): string {
+  return body.replace(BIG_INTEGER, (match, lead: string, digits: string) =>
+    Number.isSafeInteger(Number(digits)) ? match : `${lead}"${digits}"`,
+  );
+}
+
+function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(protectBigIntegers(body)) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function errorBody(value: unknown, raw: string): { code: number | undefined; msg: string } {
+  if (typeof value === 'object' && value !== null) {
+    const v = value as Record<string, unknown>;
+    const code = typeof v.code === 'number' ? v.code : undefined;
+    const msg = typeof v.msg === 'string' ? v.msg : raw.slice(0, 200);
+    return { code, msg };
+  }
+  return { code: undefined, msg: raw.slice(0, 200) };
+}
