@@ -8,6 +8,8 @@ import { INTERVAL_MS, type Candle, type Interval } from '../domain/market.js';
 import { tierOf, type Signal } from '../domain/signal.js';
 import type { SignalIntent, Strategy, StrategyFactory, TimeframeView } from './strategy.js';
 
+const NO_VIEW: TimeframeView = { higherTrend: () => 0 };
+
 export interface BrainOptions {
   /** Intervals per symbol; the first is the trading interval, the next one is its higher timeframe. */
   readonly intervals: readonly Interval[];
@@ -23,6 +25,7 @@ export interface BrainOptions {
 
 interface SymbolState {
   readonly strategies: Map<Interval, Strategy>;
+  readonly view: TimeframeView;
 }
 
 /**
@@ -61,7 +64,7 @@ export class Brain {
     this.counters.inc('candles');
     let intent: SignalIntent | undefined;
     try {
-      intent = strategy.onCandle(candle, this.viewFor(candle.symbol));
+      intent = strategy.onCandle(candle, this.symbols.get(candle.symbol)?.view ?? NO_VIEW);
     } catch (caught) {
       const err = toError(caught);
       this.counters.inc('strategy_errors');
@@ -114,7 +117,12 @@ export class Brain {
     if (interval !== this.tradeInterval && interval !== this.higherInterval) return undefined;
     let state = this.symbols.get(symbol);
     if (state === undefined) {
-      state = { strategies: new Map() };
+      const strategies = new Map<Interval, Strategy>();
+      const higher = this.higherInterval;
+      state = {
+        strategies,
+        view: { higherTrend: () => (higher === undefined ? 0 : (strategies.get(higher)?.trend() ?? 0)) },
+      };
       this.symbols.set(symbol, state);
     }
     let s = state.strategies.get(interval);
@@ -123,14 +131,6 @@ export class Brain {
       state.strategies.set(interval, s);
     }
     return s;
-  }
-
-  private viewFor(symbol: string): TimeframeView {
-    const higher = this.higherInterval;
-    return {
-      higherTrend: () =>
-        higher === undefined ? 0 : (this.symbols.get(symbol)?.strategies.get(higher)?.trend() ?? 0),
-    };
   }
 }
 

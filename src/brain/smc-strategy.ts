@@ -274,6 +274,8 @@ export class SmcStrategy implements Strategy {
     const pd = this.engine.premiumDiscount;
     if (pd === null) return undefined;
     const long = trend === 1;
+    // the return must close as a candle of the trade's direction: checked before scanning the zones
+    if (long ? !(candle.close > candle.open) : !(candle.close < candle.open)) return undefined;
     const touched: Zone[] = [];
     for (const z of this.zones.values()) {
       if (
