@@ -5,7 +5,7 @@
  *   node --expose-gc --import tsx bench/data.ts
  *
  * Prints a throughput table (3 warm-up rounds + 7 measured rounds, median) and a memory table for 200 symbols
- * x 3 intervals with full ring buffers. Results: docs/bench-data.md.
+ * x 3 intervals with full ring buffers. Results: docs/benchmarks.md (data layer section).
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';

@@ -2,7 +2,7 @@
  * SQLite journal (better-sqlite3, synchronous, WAL). Every record call is a single committed
  * transaction before its promise is created, with prepared statements reused for the process lifetime.
  *
- * Durability choice (documented in docs/bench-journal.md with its cost):
+ * Durability choice (documented in docs/benchmarks.md (journal section) with its cost):
  * - journal_mode=WAL: readers never block the writer; a commit appends frames to the -wal file.
  * - synchronous=FULL (the default here): the WAL is fsync'ed at every commit, so an acknowledged
  *   record survives kill -9 of the process AND an OS crash or power loss. Fills are a few per second
