@@ -27,9 +27,9 @@ const FILE = path.resolve(
 );
 const candles = loadKlines(FILE, 'BTCUSDT', '5m');
 
-function brainOnly(): number {
+function makeBrain(): Brain {
   const bus = new EventBus<AegisTopics>(TOPICS, { logger: silentLogger, freezePayloads: false });
-  const brain = new Brain(bus, {
+  return new Brain(bus, {
     intervals: ['5m'],
     teacherThreshold: 0.75,
     riskPerTrade: 0.01,
@@ -38,22 +38,17 @@ function brainOnly(): number {
     clock: new SimulatedClock(0),
     logger: silentLogger,
   });
+}
+
+function brainOnly(): number {
+  const brain = makeBrain();
   const c0 = process.cpuUsage();
   for (const c of candles) brain.processCandle(c);
   return cpuNs(c0) / candles.length;
 }
 
 function brainPlusIndicators(): number {
-  const bus = new EventBus<AegisTopics>(TOPICS, { logger: silentLogger, freezePayloads: false });
-  const brain = new Brain(bus, {
-    intervals: ['5m'],
-    teacherThreshold: 0.75,
-    riskPerTrade: 0.01,
-    equity: () => 10_000,
-    strategy: () => new SmcStrategy(defaultSmcStrategyOptions()),
-    clock: new SimulatedClock(0),
-    logger: silentLogger,
-  });
+  const brain = makeBrain();
   const ema = new EMA(20);
   const sma = new SMA(20);
   const macd = new MACD();

@@ -11,7 +11,7 @@ import { DEMO_SYMBOLS, SyntheticMarket } from '../venues/synthetic/generator.js'
 import { buildEngine } from './engine.js';
 import { heartbeatLine, type HeartbeatReport } from './heartbeat.js';
 import type { LatencySummary } from '../core/metrics.js';
-import { monotonic } from './wall-clock.js';
+import { monotonic } from '../venues/wall-clock.js';
 
 export interface DemoOptions {
   readonly config: AegisConfig;

@@ -43,7 +43,7 @@ export {
 } from './request.js';
 export { Ed25519Signer, HmacSigner, TimeSync, type RequestSigner } from './signing.js';
 export { BinanceTransport, type SendOptions, type TransportOptions } from './transport.js';
-export { WallClock } from './wall-clock.js';
+export { WallClock } from '../wall-clock.js';
 export { BinanceMarketStream, type MarketEvent, type MarketStreamOptions } from './market-stream.js';
 export {
   FuturesListenKey,

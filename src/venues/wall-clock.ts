@@ -1,12 +1,16 @@
 import type { Clock, MonotonicClock, Scheduler, TimerHandle } from '../core/clock.js';
 
 /**
- * Wall-clock time for live and paper modes: the only place engine timers meet real time.
- * Engine layers see it only through the Clock / Scheduler / MonotonicClock interfaces.
+ * Wall-clock time for live and paper modes and for the venue adapters (timeouts, rate-limit pauses,
+ * time-sync refresh): the one place timers meet real time. Engine layers see it only through the Clock /
+ * Scheduler / MonotonicClock interfaces; tests inject core's SimulatedClock instead.
+ * `unref` (default true): its timers do not by themselves keep the process alive.
  */
 export class WallClock implements Clock, Scheduler, MonotonicClock {
   private nextId = 1;
   private readonly timers = new Map<number, NodeJS.Timeout>();
+
+  constructor(private readonly options: { readonly unref?: boolean } = {}) {}
 
   now(): number {
     return Date.now();
@@ -25,18 +29,18 @@ export class WallClock implements Clock, Scheduler, MonotonicClock {
       },
       Math.max(0, atMs - this.now()),
     );
+    if (this.options.unref !== false) timer.unref();
     this.timers.set(id, timer);
     return { id };
   }
 
   every(periodMs: number, callback: (nowMs: number) => void): TimerHandle {
     const id = this.nextId++;
-    this.timers.set(
-      id,
-      setInterval(() => {
-        callback(this.now());
-      }, periodMs),
-    );
+    const timer = setInterval(() => {
+      callback(this.now());
+    }, periodMs);
+    if (this.options.unref !== false) timer.unref();
+    this.timers.set(id, timer);
     return { id };
   }
 
