@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openJournal } from '../src/store/open.js';
 
 /** The real `aegis` binary, as a user runs it (node bin/aegis.js), in a clean temp working directory. */
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -107,5 +108,39 @@ describe('aegis CLI', () => {
     const errorRow = r.stdout.split('\n').find((l) => l.startsWith('ERROR '));
     expect(errorRow).toMatch(/core\/event-bus\.ts.* -> .*app\/error-monitor\.ts/);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('aegis demo', () => {
+  it('stops gracefully on SIGINT: summary printed, journal flushed, exit 0', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'aegis-cli-demo-'));
+    const db = path.join(dir, 'journal.sqlite');
+    const child = spawn(process.execPath, [BIN, 'demo', '--hours', '10000'], {
+      cwd: dir,
+      env: { ...process.env, DATABASE_URL: db, LOG_LEVEL: 'error' },
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+    // wait for the engine to be running (its first heartbeat), then interrupt it
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('HEARTBEAT ')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(err).toMatch(/SIGINT received, stopping gracefully/);
+    expect(out).toMatch(/AEGIS demo summary \(.*stopped by a signal\)/);
+    const heartbeats = Number(/heartbeats\s+(\d+)/.exec(out)?.[1]);
+    expect(heartbeats).toBeGreaterThan(0);
+    const journal = await openJournal(db);
+    try {
+      expect((await journal.counts()).heartbeats).toBe(heartbeats);
+    } finally {
+      await journal.close();
+    }
   });
 });

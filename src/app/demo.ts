@@ -24,10 +24,17 @@ export interface DemoOptions {
   readonly balance?: number;
   /** Progress lines (heartbeats) go here as they happen. */
   readonly print: (line: string) => void;
+  /**
+   * Graceful shutdown (SIGINT/SIGTERM): no new entries, working protective orders are kept, the journal is
+   * flushed, and the summary covers what ran.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface DemoSummary {
   readonly simulatedHours: number;
+  /** True when the run was stopped by a signal before its end. */
+  readonly interrupted: boolean;
   readonly marketEvents: number;
   readonly candlesClosed: number;
   readonly signals: { readonly teacher: number; readonly student: number };
@@ -106,7 +113,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const lastMark = new Map<string, number>();
   let events = 0;
   let delivered = venue.delivered;
-  for (const e of market.until(START + o.hours * 3_600_000)) {
+  const end = START + o.hours * 3_600_000;
+  let interrupted = false;
+  for (const e of market.until(end)) {
+    if (o.signal?.aborted === true) {
+      interrupted = true;
+      engine.trade.gate.setState('reducing', 'shutdown requested');
+      break;
+    }
     events++;
     if (e.kind === 'trade') {
       const t = e.trade;
@@ -132,7 +146,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       venue.feedQuote(e.quote);
       engine.data.onQuote(e.quote);
     }
-    if (flags.busy || venue.delivered !== delivered) {
+    if (flags.busy || venue.delivered !== delivered || (events & 0x3fff) === 0) {
+      // (every 16k events as well: signals and I/O get their turn)
       // let the trade layer's venue calls (promises) settle before the next market event
       await turn();
       await turn();
@@ -146,7 +161,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const counts = await journal.counts(journal.currentRunId);
   await journal.close();
   return {
-    simulatedHours: o.hours,
+    simulatedHours: interrupted ? (clock.now() - START) / 3_600_000 : o.hours,
+    interrupted,
     marketEvents: events,
     candlesClosed: tally.candles,
     signals: { teacher: tally.teacher, student: tally.student },
@@ -170,7 +186,7 @@ export function formatSummary(s: DemoSummary): string {
   const us = (ns: number): string => `${(ns / 1000).toFixed(1)} µs`;
   const lines = [
     '',
-    `AEGIS demo summary (${s.simulatedHours} simulated hours in ${(s.wallMs / 1000).toFixed(1)} s wall)`,
+    `AEGIS demo summary (${s.simulatedHours.toFixed(2)} simulated hours in ${(s.wallMs / 1000).toFixed(1)} s wall${s.interrupted ? ', stopped by a signal' : ''})`,
     `  market events      ${s.marketEvents.toLocaleString('en-US')} (trades and quotes), candles closed ${s.candlesClosed}`,
     `  signals            ${s.signals.teacher + s.signals.student} (teacher ${s.signals.teacher}, student ${s.signals.student})`,
     `  denials            ${

@@ -59,6 +59,30 @@ function load(io: CliIo, opts: GlobalOptions): LoadedConfig {
   return loaded;
 }
 
+/**
+ * SIGINT/SIGTERM: the first asks for a graceful stop (no new entries, protective orders kept, journal
+ * flushed, exit 0); a second one exits at once (code 130).
+ */
+function onShutdownSignals(io: CliIo, graceful: () => void): () => void {
+  let received = 0;
+  const handler = (sig: NodeJS.Signals): void => {
+    received++;
+    if (received === 1) {
+      io.stderr.write(`aegis: ${sig} received, stopping gracefully (again to exit at once)\n`);
+      graceful();
+    } else {
+      io.stderr.write(`aegis: second ${sig}, exiting now\n`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
 function buildProgram(io: CliIo): Command {
   const program = new Command('aegis')
     .description('AEGIS: automated trading engine for Binance (data -> brain -> trade over a typed EventBus)')
@@ -152,14 +176,23 @@ function buildProgram(io: CliIo): Command {
           : config,
         io.stderr,
       );
-      const summary = await runDemo({
-        config,
-        logger,
-        hours: o.hours,
-        seed: o.seed,
-        print: (line) => io.stdout.write(line + '\n'),
+      const stop = new AbortController();
+      const release = onShutdownSignals(io, () => {
+        stop.abort();
       });
-      io.stdout.write(formatSummary(summary));
+      try {
+        const summary = await runDemo({
+          config,
+          logger,
+          hours: o.hours,
+          seed: o.seed,
+          print: (line) => io.stdout.write(line + '\n'),
+          signal: stop.signal,
+        });
+        io.stdout.write(formatSummary(summary));
+      } finally {
+        release();
+      }
     });
 
   const analyze = program
