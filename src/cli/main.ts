@@ -7,6 +7,7 @@ import { ENVIRONMENTS, LOG_LEVELS } from '../config/schema.js';
 import { analyzeIndicators, analyzeSmc } from '../app/analyze.js';
 import { formatSummary, runDemo } from '../app/demo.js';
 import { loggerFromConfig } from '../app/logging.js';
+import { runLive } from '../app/run.js';
 import { doctor } from '../app/doctor.js';
 import { configMarkdown, formatConfigJson, formatConfigTable } from './config-command.js';
 
@@ -190,6 +191,34 @@ function buildProgram(io: CliIo): Command {
           signal: stop.signal,
         });
         io.stdout.write(formatSummary(summary));
+      } finally {
+        release();
+      }
+    });
+
+  program
+    .command('run')
+    .description(
+      'run the engine on live market data: paper (simulated fills, the default), testnet or live (signed orders); ' +
+        'AEGIS_REST_URL / AEGIS_WS_URL point it at any Binance-compatible server',
+    )
+    .action(async (_o: unknown, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const { config } = load(io, globals);
+      const logger = loggerFromConfig(config, io.stderr);
+      const stop = new AbortController();
+      const release = onShutdownSignals(io, () => {
+        stop.abort();
+      });
+      try {
+        const r = await runLive({
+          config,
+          logger,
+          confirmLive: globals.confirmLive === true,
+          signal: stop.signal,
+          print: (line) => io.stdout.write(line + '\n'),
+        });
+        io.stdout.write(`AEGIS stopped: mode ${r.mode}, venue ${r.venue}, ${r.heartbeats} heartbeats\n`);
       } finally {
         release();
       }

@@ -1,0 +1,173 @@
+import { AegisError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { AegisConfig } from '../config/schema.js';
+import type { ExecutionVenue } from '../domain/ports.js';
+import { openJournal } from '../store/open.js';
+import { FuturesRestClient } from '../venues/binance/clients.js';
+import { BinanceKlineBackfill, BinanceMarketFeed } from '../venues/binance/market-feed.js';
+import { defaultRateLimits } from '../venues/binance/rate-limit.js';
+import { HmacSigner } from '../venues/binance/signing.js';
+import { BinanceTransport } from '../venues/binance/transport.js';
+import { BinanceFuturesVenue, toInstrument } from '../venues/binance/venue.js';
+import { createSimVenue, type SimVenue } from '../venues/sim/venue.js';
+import { WallClock } from '../venues/wall-clock.js';
+import { buildEngine, type Engine } from './engine.js';
+import { heartbeatLine, type HeartbeatReport } from './heartbeat.js';
+import { assertMayStart } from './live-guard.js';
+
+/** Binance USDⓈ-M endpoints (../shared/reference/binance-api.md §2); AEGIS_REST_URL / AEGIS_WS_URL override. */
+export const FUTURES_URLS = {
+  live: { rest: 'https://fapi.binance.com', ws: 'wss://fstream.binance.com' },
+  testnet: { rest: 'https://testnet.binancefuture.com', ws: 'wss://stream.binancefuture.com' },
+} as const;
+
+export interface RunOptions {
+  readonly config: AegisConfig;
+  readonly logger: Logger;
+  readonly confirmLive: boolean;
+  /** Aborted on SIGINT/SIGTERM: stop new entries, keep protective orders, flush the journal. */
+  readonly signal: AbortSignal;
+  readonly print: (line: string) => void;
+  /** Called once the engine is built (observability and tests). */
+  readonly onEngine?: (engine: Engine) => void;
+}
+
+export interface RunResult {
+  readonly mode: string;
+  readonly venue: string;
+  readonly restUrl: string;
+  readonly wsUrl: string;
+  readonly heartbeats: number;
+}
+
+/**
+ * `aegis run`: the engine on live market data (Binance USDⓈ-M WebSocket streams, or any compatible URL
+ * such as `aegis sim`) with the mode's venue: paper = the in-process simulator fed by the live data;
+ * testnet and live = the signed Binance adapter with its user data stream. The same engine objects as
+ * the demo and the backtest; only the clock, the feed and the venue differ.
+ */
+export async function runLive(o: RunOptions): Promise<RunResult> {
+  const { config, logger } = o;
+  assertMayStart(config, { confirmLive: o.confirmLive });
+  const mode = config.environment;
+  if (mode === 'backtest') {
+    throw new AegisError(
+      'CONFIG_INVALID',
+      'ENVIRONMENT=backtest runs on history: use `aegis backtest --data FILE`',
+    );
+  }
+  if (config.market !== 'futures') {
+    throw new AegisError(
+      'CONFIG_INVALID',
+      'AEGIS_MARKET=spot: live spot trading through the Binance adapter is not built yet (USDⓈ-M futures is)',
+    );
+  }
+  const base = mode === 'testnet' ? FUTURES_URLS.testnet : FUTURES_URLS.live;
+  const restUrl = config.restUrl ?? base.rest;
+  const wsUrl = config.wsUrl ?? base.ws;
+  const wall = new WallClock({ unref: false });
+  const random = (): number => Math.random(); // reconnect jitter only: never a trading decision
+
+  const transport = new BinanceTransport({
+    baseUrl: restUrl,
+    clock: wall,
+    scheduler: wall,
+    rateLimits: defaultRateLimits('futures'),
+    logger: logger.child({ component: 'binance.rest' }),
+  });
+  const key = config.binanceApiKey;
+  const secret = config.binanceApiSecret;
+  const client = new FuturesRestClient({
+    transport,
+    clock: wall,
+    recvWindow: config.recvWindow,
+    ...(key !== undefined && secret !== undefined
+      ? { credentials: { apiKey: key.reveal(), signer: new HmacSigner(secret.reveal()) } }
+      : {}),
+  });
+  await client.timeSync.measure();
+
+  let paperVenue: SimVenue | undefined;
+  let binanceVenue: BinanceFuturesVenue | undefined;
+  let venue: ExecutionVenue;
+  if (mode === 'paper') {
+    const info = await client.exchangeInfo();
+    const wanted = new Set(config.symbols);
+    paperVenue = createSimVenue(
+      {
+        instruments: info.instruments
+          .filter((i) => wanted.has(i.symbol) && i.status === 'TRADING')
+          .map(toInstrument),
+        balances: { USDT: '10000' },
+      },
+      { clock: wall },
+    );
+    venue = paperVenue;
+  } else {
+    binanceVenue = new BinanceFuturesVenue({
+      client,
+      name: `binance-futures-${mode}`,
+      logger: logger.child({ component: 'binance.venue' }),
+      userStream: { wsBaseUrl: wsUrl, clock: wall, scheduler: wall, random },
+    });
+    venue = binanceVenue;
+  }
+
+  const journal = await openJournal(config.databaseUrl, { logger });
+  const engine = buildEngine(
+    config,
+    { clock: wall, monotonic: wall, venue, backfill: new BinanceKlineBackfill(client), journal },
+    logger,
+  );
+  o.onEngine?.(engine);
+  let heartbeats = 0;
+  engine.engineBus.bus.subscribe('HEARTBEAT', 'app.run', (h) => {
+    heartbeats++;
+    o.print(heartbeatLine(h.report as unknown as HeartbeatReport));
+  });
+  await binanceVenue?.start();
+  await engine.start(mode);
+  const feed = new BinanceMarketFeed({
+    wsBaseUrl: wsUrl,
+    symbols: config.symbols,
+    clock: wall,
+    scheduler: wall,
+    random,
+    logger: logger.child({ component: 'binance.feed' }),
+    onTrade: (t) => {
+      paperVenue?.feedTrade(t);
+      engine.data.onTrade(t);
+    },
+    onQuote: (q) => {
+      paperVenue?.feedQuote(q);
+      engine.data.onQuote(q);
+    },
+    onMarkPrice: (m) => {
+      paperVenue?.feedMarkPrice(m);
+      engine.data.onMarkPrice(m);
+    },
+  });
+  feed.start();
+  o.print(`AEGIS running: mode ${mode}, venue ${venue.name}, ${config.symbols.join(', ')} on ${wsUrl}`);
+
+  await new Promise<void>((resolve) => {
+    if (o.signal.aborted) resolve();
+    else
+      o.signal.addEventListener(
+        'abort',
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
+  });
+  // graceful stop: no new entries; protective orders stay on the venue; journal flushed
+  engine.trade.gate.setState('reducing', 'shutdown requested');
+  feed.stop();
+  await engine.stop();
+  await binanceVenue?.stop();
+  await journal.close();
+  wall.cancelAll();
+  transport.close();
+  return { mode, venue: venue.name, restUrl, wsUrl, heartbeats };
+}
