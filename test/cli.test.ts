@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -122,7 +122,11 @@ describe('aegis demo', () => {
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code);
+      }),
+    );
     // wait for the engine to be running (its first heartbeat), then interrupt it
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {
@@ -142,5 +146,58 @@ describe('aegis demo', () => {
     } finally {
       await journal.close();
     }
+  });
+});
+
+describe('aegis backtest and aegis analyze lookahead', () => {
+  // real Binance data: ETHUSDT spot 15m, 2023-04 (../shared/data/README.md), 2,879 bars
+  const data = path.resolve(
+    ROOT,
+    '..',
+    'shared',
+    'data',
+    'klines',
+    'binance_spot_ETHUSDT_15m_20230401_20230501.csv',
+  );
+
+  it('backtests deterministically: two runs, the same fingerprint and trade list', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'aegis-bt-'));
+    const args = ['backtest', '--data', data, '--symbol', 'ETHUSDT', '--interval', '15m'];
+    const a = aegis([...args, '--json', path.join(dir, 'a.json')], {}, dir);
+    const b = aegis([...args, '--json', path.join(dir, 'b.json')], {}, dir);
+    expect(b.code).toBe(0);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/AEGIS backtest ETHUSDT 15m: 2,879 candles/);
+    const ja = JSON.parse(readFileSync(path.join(dir, 'a.json'), 'utf8')) as {
+      fingerprint: string;
+      trade_list: unknown[];
+      candles: number;
+    };
+    const jb = JSON.parse(readFileSync(path.join(dir, 'b.json'), 'utf8')) as {
+      fingerprint: string;
+      trade_list: unknown[];
+    };
+    expect(ja.candles).toBe(2879);
+    expect(ja.trade_list.length).toBeGreaterThan(0);
+    expect(ja.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(jb.fingerprint).toBe(ja.fingerprint);
+    expect(jb.trade_list).toEqual(ja.trade_list);
+  });
+
+  it('finds no look-ahead in the engine', () => {
+    const r = aegis([
+      'analyze',
+      'lookahead',
+      '--data',
+      data,
+      '--symbol',
+      'ETHUSDT',
+      '--interval',
+      '15m',
+      '--cuts',
+      '4',
+    ]);
+    expect(r.stdout).toMatch(/signals compared: 0 difference\(s\)/);
+    expect(r.code).toBe(0);
   });
 });

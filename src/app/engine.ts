@@ -4,7 +4,7 @@ import type { StrategyFactory } from '../brain/strategy.js';
 import type { Clock, MonotonicClock, Scheduler } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { AegisConfig } from '../config/schema.js';
-import { DataEngine, type BackfillPort } from '../data/engine.js';
+import { DataEngine, type BackfillPort, type DataEngineOptions } from '../data/engine.js';
 import type { Interval } from '../domain/market.js';
 import type { ExecutionVenue } from '../domain/ports.js';
 import type { Journal } from '../store/journal.js';
@@ -23,6 +23,11 @@ export interface EngineEdges {
   readonly backfill?: BackfillPort;
   readonly journal?: Journal;
   readonly strategy?: StrategyFactory;
+  /** How market data arrives: 1m bars built from trades (default) or the exchange's klines (backtest). */
+  readonly data?: Pick<
+    DataEngineOptions,
+    'baseInterval' | 'candleSource' | 'gapPolicy' | 'staleAfterMs' | 'publishForming' | 'depth'
+  >;
 }
 
 export interface Engine {
@@ -53,14 +58,16 @@ export function buildEngine(config: AegisConfig, edges: EngineEdges, logger: Log
   new LatencyTracker(bus, latency, edges.monotonic); // before the brain: it stamps CANDLE_CLOSED first
 
   const intervals = config.intervals as readonly Interval[];
+  const baseInterval = edges.data?.baseInterval ?? '1m';
   const data = new DataEngine({
     bus,
     logger: logger.child({ component: 'data' }),
     clock: edges.clock,
     scheduler: edges.clock,
     monotonic: edges.monotonic,
-    baseInterval: '1m',
-    higherIntervals: intervals.filter((i) => i !== '1m'),
+    ...edges.data,
+    baseInterval,
+    higherIntervals: intervals.filter((i) => i !== baseInterval),
     symbols: config.symbols,
     ...(edges.backfill === undefined ? {} : { backfill: edges.backfill }),
   });

@@ -1,0 +1,135 @@
+/** The terminal summary of a backtest (a plain table) and the `--json FILE` document. */
+import type { TradeStats } from './metrics.js';
+import type { BacktestResult } from './run.js';
+
+const NA = 'n/a';
+
+export function pct(x: number | null, digits = 2): string {
+  return x === null || !Number.isFinite(x) ? NA : `${(x * 100).toFixed(digits)} %`;
+}
+
+export function num(x: number | null, digits = 2): string {
+  return x === null || !Number.isFinite(x) ? NA : x.toFixed(digits);
+}
+
+/** Duration as "3d 4h 05m" (minutes resolution). */
+export function duration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return NA;
+  const m = Math.round(ms / 60_000);
+  const d = Math.floor(m / 1440);
+  const h = Math.floor((m % 1440) / 60);
+  const mm = String(m % 60).padStart(2, '0');
+  return d > 0 ? `${d}d ${h}h ${mm}m` : `${h}h ${mm}m`;
+}
+
+function iso(t: number | null): string {
+  return t === null ? '-' : new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** Columns padded to their widest cell: the first left-aligned, the others right-aligned (or all left). */
+function table(rows: readonly (readonly string[])[], allLeft = false): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === 0 || allLeft ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function statsRow(name: string, s: TradeStats): string[] {
+  return [
+    name,
+    String(s.trades),
+    num(s.net_pnl),
+    pct(s.win_rate, 1),
+    num(s.profit_factor),
+    num(s.expectancy_r, 3),
+    duration(s.avg_holding_ms),
+  ];
+}
+
+/** The summary printed at the end of `aegis backtest`. */
+export function formatBacktest(r: BacktestResult): string {
+  const m = r.metrics;
+  const first = r.trade_list[0];
+  const span = first === undefined ? '' : ` (first trade ${iso(first.entryTime)})`;
+  const lines = [
+    `AEGIS backtest ${r.symbol} ${r.interval}: ${r.candles.toLocaleString('en-US')} candles${span}`,
+    '',
+    ...table(
+      [
+        ['net PnL', `${num(m.net_pnl)} (${pct(m.return)})`],
+        ['equity', `${num(m.start_equity)} -> ${num(m.end_equity)}`],
+        ['CAGR', pct(m.cagr)],
+        ['Sharpe (daily, 365)', num(m.sharpe)],
+        ['Sortino (daily, 365)', num(m.sortino)],
+        ['Calmar', num(m.calmar)],
+        [
+          'max drawdown',
+          `${pct(m.max_drawdown)} (${num(m.max_drawdown_amount)}), ${duration(m.max_drawdown_duration_ms)}`,
+        ],
+        ['trades', `${m.all.trades} (${r.open_positions} still open), ${r.signals} signals`],
+        ['win rate', pct(m.all.win_rate, 1)],
+        ['profit factor', num(m.all.profit_factor)],
+        ['expectancy', `${num(m.all.expectancy_r, 3)} R`],
+        ['exposure', pct(m.exposure, 1)],
+        ['average holding', duration(m.all.avg_holding_ms)],
+        ['fees paid', num(m.fees_paid)],
+        [
+          'data',
+          `${r.gaps} gaps (${r.missing_bars} bars missing), ${r.duplicates} duplicates dropped, ${r.rejected} rejected`,
+        ],
+        [
+          'risk denials',
+          Object.entries(r.denials)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || 'none',
+        ],
+        ['kill switch', killSwitch(r)],
+        ['errors', String(r.errors)],
+        ['fingerprint', r.fingerprint],
+        [
+          'speed',
+          `${r.candles_per_sec.toLocaleString('en-US')} candles/s (${r.elapsed_ms} ms, of which ${r.load_ms} ms loading)`,
+        ],
+      ],
+      true,
+    ),
+    '',
+    ...table([
+      ['group', 'trades', 'net PnL', 'win rate', 'PF', 'exp. R', 'avg hold'],
+      statsRow('all', m.all),
+      ...Object.entries(m.by_symbol).map(([k, v]) => statsRow(k, v)),
+      ...Object.entries(m.by_tier).map(([k, v]) => statsRow(k, v)),
+    ]),
+    '',
+    ...table([
+      ['confidence', 'trades', 'hit rate', 'avg R'],
+      ...m.calibration.map((c) => [
+        `${c.from.toFixed(1)}-${c.to.toFixed(1)}`,
+        String(c.trades),
+        pct(c.hit_rate, 1),
+        num(c.avg_r, 3),
+      ]),
+    ]),
+    '',
+    `n/a: fewer than ${m.min_trades} trades in the group`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+function killSwitch(r: BacktestResult): string {
+  const halted = r.halts.filter((h) => h.state === 'halted');
+  const first = halted[0];
+  if (first === undefined) return 'never tripped';
+  const last = r.halts[r.halts.length - 1];
+  const end = last?.state === 'halted' ? `, still halted at the end (since ${iso(last.time)})` : '';
+  return `halted ${halted.length}x, first ${iso(first.time)}: ${first.reason}${end}`;
+}
+
+/** The `--json FILE` document: the result object as stable, indented JSON. */
+export function backtestJson(r: BacktestResult): string {
+  return JSON.stringify(r, null, 2) + '\n';
+}
