@@ -2,7 +2,8 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { SimulatedClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { AegisConfig } from '../config/schema.js';
-import type { RiskDenialReason } from '../domain/events.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { AegisTopics, RiskDenialReason } from '../domain/events.js';
 import { openJournal } from '../store/open.js';
 import type { JournalCounts } from '../store/journal.js';
 import { USDM_BTCUSDT, USDM_ETHUSDT } from '../venues/sim/instruments.js';
@@ -53,7 +54,46 @@ export interface DemoSummary {
   readonly wallMs: number;
 }
 
-const START = Date.UTC(2026, 0, 5); // a fixed engine-time origin: the demo is repeatable
+export const START = Date.UTC(2026, 0, 5); // a fixed engine-time origin: the demo is repeatable
+
+/** What a demo run did, counted from the bus; heartbeats are printed as they happen. */
+export class DemoTally {
+  candles = 0;
+  teacher = 0;
+  student = 0;
+  orders = 0;
+  fills = 0;
+  opened = 0;
+  closed = 0;
+  beats = 0;
+  readonly denials: Partial<Record<RiskDenialReason, number>> = {};
+  /** Set when the trade layer has async work in flight (a signal or a fill). */
+  busy = false;
+
+  constructor(bus: EventBus<AegisTopics>, print: (line: string) => void) {
+    bus.subscribe('CANDLE_CLOSED', 'demo', () => this.candles++);
+    bus.subscribe('SIGNAL_GENERATED', 'demo', (s) => {
+      this[s.tier]++;
+      this.busy = true;
+    });
+    bus.subscribe(
+      'RISK_REJECTED',
+      'demo',
+      (d) => (this.denials[d.reason] = (this.denials[d.reason] ?? 0) + 1),
+    );
+    bus.subscribe('ORDER_SUBMITTED', 'demo', () => this.orders++);
+    bus.subscribe('FILL', 'demo', () => {
+      this.fills++;
+      this.busy = true;
+    });
+    bus.subscribe('POSITION_OPENED', 'demo', () => this.opened++);
+    bus.subscribe('POSITION_CLOSED', 'demo', () => this.closed++);
+    bus.subscribe('HEARTBEAT', 'demo', (h) => {
+      this.beats++;
+      print(heartbeatLine(h.report as unknown as HeartbeatReport));
+    });
+  }
+}
 
 /**
  * The offline demo: the seeded synthetic market (BTCUSDT, ETHUSDT perpetuals) drives the full engine —
@@ -82,26 +122,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const engine = buildEngine(config, { clock, monotonic, venue, journal }, o.logger);
   const bus = engine.engineBus.bus;
 
-  const tally = { candles: 0, teacher: 0, student: 0, orders: 0, fills: 0, opened: 0, closed: 0, beats: 0 };
-  const denials: Partial<Record<RiskDenialReason, number>> = {};
-  const flags = { busy: false }; // set by subscribers: the trade layer has async work in flight
-  bus.subscribe('CANDLE_CLOSED', 'demo', () => tally.candles++);
-  bus.subscribe('SIGNAL_GENERATED', 'demo', (s) => {
-    tally[s.tier]++;
-    flags.busy = true;
-  });
-  bus.subscribe('RISK_REJECTED', 'demo', (d) => (denials[d.reason] = (denials[d.reason] ?? 0) + 1));
-  bus.subscribe('ORDER_SUBMITTED', 'demo', () => tally.orders++);
-  bus.subscribe('FILL', 'demo', () => {
-    tally.fills++;
-    flags.busy = true;
-  });
-  bus.subscribe('POSITION_OPENED', 'demo', () => tally.opened++);
-  bus.subscribe('POSITION_CLOSED', 'demo', () => tally.closed++);
-  bus.subscribe('HEARTBEAT', 'demo', (h) => {
-    tally.beats++;
-    o.print(heartbeatLine(h.report as unknown as HeartbeatReport));
-  });
+  const tally = new DemoTally(bus, o.print);
 
   await engine.start('demo');
   const startEquity = engine.trade.account.equity().toNumber();
@@ -146,12 +167,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       venue.feedQuote(e.quote);
       engine.data.onQuote(e.quote);
     }
-    if (flags.busy || venue.delivered !== delivered || (events & 0x3fff) === 0) {
+    if (tally.busy || venue.delivered !== delivered || (events & 0x3fff) === 0) {
       // (every 16k events as well: signals and I/O get their turn)
       // let the trade layer's venue calls (promises) settle before the next market event
       await turn();
       await turn();
-      flags.busy = false;
+      tally.busy = false;
       delivered = venue.delivered;
     }
   }
@@ -166,7 +187,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     marketEvents: events,
     candlesClosed: tally.candles,
     signals: { teacher: tally.teacher, student: tally.student },
-    denials,
+    denials: tally.denials,
     ordersSubmitted: tally.orders,
     fills: tally.fills,
     positionsOpened: tally.opened,

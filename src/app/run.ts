@@ -1,3 +1,4 @@
+import type { SimulatedClock } from '../core/clock.js';
 import { AegisError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { AegisConfig } from '../config/schema.js';
@@ -30,6 +31,16 @@ export interface RunOptions {
   readonly print: (line: string) => void;
   /** Called once the engine is built (observability and tests). */
   readonly onEngine?: (engine: Engine) => void;
+  /**
+   * Engine time. Default: the wall clock (live data is stamped now). A replay at a speed factor passes a
+   * SimulatedClock instead: it is advanced to each market event's time before the event is processed,
+   * so heartbeats, staleness and cooldowns follow the data (transport timers stay on the wall clock).
+   */
+  readonly engineClock?: SimulatedClock;
+  /** After each market event has been processed (flow control for a replay). */
+  readonly onProcessed?: (eventTime: number) => void;
+  /** Each time the market stream connection opens. */
+  readonly onFeedConnected?: () => void;
 }
 
 export interface RunResult {
@@ -67,6 +78,11 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
   const wsUrl = config.wsUrl ?? base.ws;
   const wall = new WallClock({ unref: false });
   const random = (): number => Math.random(); // reconnect jitter only: never a trading decision
+  const engineClock = o.engineClock ?? wall;
+  const sim = o.engineClock;
+  const advance = (time: number): void => {
+    if (sim !== undefined && time > sim.now()) sim.advanceTo(time);
+  };
 
   const transport = new BinanceTransport({
     baseUrl: restUrl,
@@ -116,7 +132,7 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
   const journal = await openJournal(config.databaseUrl, { logger });
   const engine = buildEngine(
     config,
-    { clock: wall, monotonic: wall, venue, backfill: new BinanceKlineBackfill(client), journal },
+    { clock: engineClock, monotonic: wall, venue, backfill: new BinanceKlineBackfill(client), journal },
     logger,
   );
   o.onEngine?.(engine);
@@ -134,17 +150,24 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
     scheduler: wall,
     random,
     logger: logger.child({ component: 'binance.feed' }),
+    onConnected: () => o.onFeedConnected?.(),
     onTrade: (t) => {
+      advance(t.time);
       paperVenue?.feedTrade(t);
       engine.data.onTrade(t);
+      o.onProcessed?.(t.time);
     },
     onQuote: (q) => {
+      advance(q.time);
       paperVenue?.feedQuote(q);
       engine.data.onQuote(q);
+      o.onProcessed?.(q.time);
     },
     onMarkPrice: (m) => {
+      advance(m.time);
       paperVenue?.feedMarkPrice(m);
       engine.data.onMarkPrice(m);
+      o.onProcessed?.(m.time);
     },
   });
   feed.start();

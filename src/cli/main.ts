@@ -7,6 +7,7 @@ import { ENVIRONMENTS, LOG_LEVELS } from '../config/schema.js';
 import { analyzeIndicators, analyzeSmc } from '../app/analyze.js';
 import { loadKlines } from '../venues/files/market-csv.js';
 import { formatSummary, runDemo } from '../app/demo.js';
+import { runSocketDemo } from '../app/demo-sockets.js';
 import { loggerFromConfig } from '../app/logging.js';
 import { runLive } from '../app/run.js';
 import { analyzeLookahead, evenCuts } from '../app/backtest/lookahead.js';
@@ -169,7 +170,11 @@ function buildProgram(io: CliIo): Command {
     )
     .option('--hours <n>', 'simulated hours of market', real('--hours'), 24)
     .option('--seed <n>', 'seed of the synthetic market', int('--seed'), 42)
-    .action(async (o: { hours: number; seed: number }, cmd: Command) => {
+    .option(
+      '--in-process',
+      'skip the sockets: the simulator runs inside the engine (faster, byte-for-byte repeatable)',
+    )
+    .action(async (o: { hours: number; seed: number; inProcess?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const loaded = load(io, globals);
       // the demo trades 1m candles with 5m as the higher timeframe unless intervals were chosen
@@ -188,7 +193,7 @@ function buildProgram(io: CliIo): Command {
         stop.abort();
       });
       try {
-        const summary = await runDemo({
+        const summary = await (o.inProcess === true ? runDemo : runSocketDemo)({
           config,
           logger,
           hours: o.hours,

@@ -34,6 +34,8 @@ export interface BinanceMarketFeedOptions {
   readonly onTrade?: (trade: Trade) => void;
   readonly onQuote?: (quote: Quote) => void;
   readonly onMarkPrice?: (mark: MarkPrice) => void;
+  /** Each time the stream connection opens. */
+  readonly onConnected?: () => void;
   readonly logger?: Logger;
   /** Default 60 s without any message -> reconnect. */
   readonly staleAfterMs?: number;
@@ -65,6 +67,7 @@ export class BinanceMarketFeed {
       onEvent: (event) => {
         this.dispatch(event);
       },
+      onConnected: () => options.onConnected?.(),
       // USDⓈ-M allows 10 SUBSCRIBE/UNSUBSCRIBE messages per second and connection
       maxControlPerSecond: 10,
       ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -28,6 +28,8 @@ export interface MarketStreamOptions {
   /** Uniform in [0, 1): backoff jitter. */
   readonly random: () => number;
   readonly onEvent: (event: MarketEvent) => void;
+  /** Each time a connection opens (its streams are subscribed through the URL). */
+  readonly onConnected?: (rollover: boolean) => void;
   readonly logger?: Logger;
   /** Default 500 ms. */
   readonly backoffInitialMs?: number;
@@ -202,6 +204,7 @@ export class BinanceMarketStream {
       this.counters.connects++;
       conn.lastMessageAt = this.o.clock.now();
       this.logger.info({ connection: conn.id, rollover }, 'binance market stream connected');
+      this.o.onConnected?.(rollover);
       const after = this.o.rolloverAfterMs ?? 23.5 * 3_600_000;
       this.once(this.o.clock.now() + after, () => {
         if (this.running && this.active === conn && this.incoming === undefined) {
