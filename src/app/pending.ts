@@ -5,7 +5,7 @@
  */
 
 /** Config keys whose consumer (a module outside src/config that reads them) is not built yet. */
-export const PENDING_CONFIG_CONSUMERS: readonly string[] = ['recvWindow', 'restUrl', 'wsUrl'];
+export const PENDING_CONFIG_CONSUMERS: readonly string[] = [];
 
 /** Topics that nothing publishes yet (their producer is a later issue). */
 export const PENDING_PRODUCERS: readonly string[] = [];

@@ -10,6 +10,7 @@ import { formatSummary, runDemo } from '../app/demo.js';
 import { runSocketDemo } from '../app/demo-sockets.js';
 import { loggerFromConfig } from '../app/logging.js';
 import { runLive } from '../app/run.js';
+import { formatPreflight, runPreflight } from '../app/preflight.js';
 import { analyzeLookahead, evenCuts } from '../app/backtest/lookahead.js';
 import { backtestJson, formatBacktest } from '../app/backtest/report.js';
 import { runBacktest } from '../app/backtest/run.js';
@@ -233,6 +234,21 @@ function buildProgram(io: CliIo): Command {
       } finally {
         release();
       }
+    });
+
+  program
+    .command('preflight')
+    .description(
+      'production-readiness checklist: credentials, signing self-test, venue and clock skew, key permissions, ' +
+        'symbols, leverage, risk settings, journal, ghost config; exits 1 on any failure',
+    )
+    .action(async (_o: unknown, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const { config } = load(io, globals);
+      const logger = loggerFromConfig(Object.freeze({ ...config, logLevel: 'warn' as const }), io.stderr);
+      const result = await runPreflight(config, { logger, confirmLive: globals.confirmLive === true });
+      io.stdout.write(formatPreflight(result));
+      if (!result.ok) throw new CommanderError(1, 'aegis.preflight', 'preflight failed');
     });
 
   const intervalArg =
