@@ -174,7 +174,8 @@ export function parseFuturesUserEvent(text: string): FuturesUserEvent {
         status: STATUS[o.X] ?? 'unknown',
         quantity: o.q,
         filledQuantity: o.z,
-        price: o.p,
+        // a market order has p "0": no price, as venueOrderToEvent and SimVenue report it
+        ...(Number(o.p) === 0 ? {} : { price: o.p }),
         reason: o.x,
         time: o.T,
       };

@@ -141,18 +141,11 @@ async function socketHarness(): Promise<ContractHarness> {
 }
 
 // Known behavioural differences (bugs), listed per implementation; each case runs as it.fails.
-const sim = describeVenueContract('SimVenue (in-process engine)', simHarness, {
-  knownFailures: {
-    'unknown-symbol':
-      'SimVenue.queryOrder resolves undefined and openOrders resolves [] for a symbol it does not list; Binance (and SimServer) answer -1121',
-  },
-});
+const sim = describeVenueContract('SimVenue (in-process engine)', simHarness);
 const socket = describeVenueContract('BinanceFuturesVenue -> SimServer over sockets', socketHarness, {
   knownFailures: {
     'instrument-market-lot-step':
       'binance toInstrument / mappers.ts BinanceInstrument drop MARKET_LOT_SIZE stepSize (marketStepSize)',
-    'market-order-no-price':
-      'user-stream.ts maps ORDER_TRADE_UPDATE p="0" to price "0" (venueOrderToEvent leaves it out)',
     'invalid-client-id':
       'orders.ts check() throws InvariantError (INVARIANT_BROKEN) instead of an answer rejected -4015',
     'stop-one-identity':

@@ -113,6 +113,7 @@ export class SimVenue implements ExecutionVenue {
 
   queryOrder(symbol: string, clientOrderId: string): Promise<OrderEvent | undefined> {
     return this.run('queryOrder', false, () => {
+      this.knownSymbol('queryOrder', symbol, clientOrderId);
       const r = this.engine.query({ symbol, clientOrderId });
       if (r.ok) return viewToOrderEvent(r.value);
       if (r.code === ORDER_DOES_NOT_EXIST) return undefined;
@@ -121,7 +122,16 @@ export class SimVenue implements ExecutionVenue {
   }
 
   openOrders(symbol?: string): Promise<readonly OrderEvent[]> {
-    return this.run('openOrders', false, () => this.engine.openOrders(symbol).map(viewToOrderEvent));
+    return this.run('openOrders', false, () => {
+      if (symbol !== undefined) this.knownSymbol('openOrders', symbol, undefined);
+      return this.engine.openOrders(symbol).map(viewToOrderEvent);
+    });
+  }
+
+  /** Binance answers -1121 "Invalid symbol." for a symbol it does not list; so does the simulator. */
+  private knownSymbol(operation: string, symbol: string, clientOrderId: string | undefined): void {
+    if (!this.bySymbol.has(symbol))
+      throw this.rejected(operation, -1121, 'Invalid symbol.', symbol, clientOrderId);
   }
 
   // ---------------------------------------------------------------- account
