@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { openJournal } from '../src/store/open.js';
 
 /** The real `aegis` binary, as a user runs it (node bin/aegis.js), in a clean temp working directory. */
@@ -199,5 +200,40 @@ describe('aegis backtest and aegis analyze lookahead', () => {
     ]);
     expect(r.stdout).toMatch(/signals compared: 0 difference\(s\)/);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('aegis sim', () => {
+  it('serves the synthetic market on Binance-shaped REST and WebSocket, stops on SIGINT, never prints the key', async () => {
+    const child = spawn(process.execPath, [BIN, 'sim', '--speed', '600'], {
+      cwd: tmpdir(),
+      env: { ...process.env, BINANCE_API_KEY: KEY, BINANCE_API_SECRET: SECRET, LOG_LEVEL: 'error' },
+    });
+    let out = '';
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+    const urls = await new Promise<{ rest: string; ws: string }>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /REST (http:\/\/127\.0\.0\.1:\d+)\s+WebSocket (ws:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m?.[1] !== undefined && m[2] !== undefined) resolve({ rest: m[1], ws: m[2] });
+      });
+    });
+    const time = (await (await fetch(`${urls.rest}/fapi/v1/time`)).json()) as { serverTime: number };
+    expect(time.serverTime).toBeGreaterThan(1_700_000_000_000);
+    const trade = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const ws = new WebSocket(`${urls.ws}/ws/btcusdt@aggTrade`);
+      ws.once('message', (data: Buffer) => {
+        resolve(JSON.parse(data.toString()) as Record<string, unknown>);
+        ws.close();
+      });
+      ws.once('error', reject);
+    });
+    expect(trade).toMatchObject({ e: 'aggTrade', s: 'BTCUSDT' });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/aegis sim stopped after \d+ market events/);
+    expect(out).not.toContain(KEY);
+    expect(out).not.toContain(SECRET);
   });
 });

@@ -11,6 +11,7 @@ import { runSocketDemo } from '../app/demo-sockets.js';
 import { loggerFromConfig } from '../app/logging.js';
 import { runLive } from '../app/run.js';
 import { formatPreflight, runPreflight } from '../app/preflight.js';
+import { serveSim } from '../app/sim-serve.js';
 import { analyzeLookahead, evenCuts } from '../app/backtest/lookahead.js';
 import { backtestJson, formatBacktest } from '../app/backtest/report.js';
 import { runBacktest } from '../app/backtest/run.js';
@@ -231,6 +232,55 @@ function buildProgram(io: CliIo): Command {
           print: (line) => io.stdout.write(line + '\n'),
         });
         io.stdout.write(`AEGIS stopped: mode ${r.mode}, venue ${r.venue}, ${r.heartbeats} heartbeats\n`);
+      } finally {
+        release();
+      }
+    });
+
+  program
+    .command('sim')
+    .description(
+      'serve the Binance-compatible simulator on 127.0.0.1 with the seeded synthetic market ' +
+        '(clients sign with BINANCE_API_KEY / BINANCE_API_SECRET from the environment)',
+    )
+    .option(
+      '--port <n>',
+      'TCP port (0 = any free port)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65_535)
+          throw new ConfigError([`--port must be 0..65535, got "${v}"`]);
+        return n;
+      },
+      0,
+    )
+    .option('--seed <n>', 'seed of the synthetic market', int('--seed'), 42)
+    .option('--speed <x>', 'simulated seconds per wall second', real('--speed'), 1)
+    .action(async (o: { port: number; seed: number; speed: number }, cmd: Command) => {
+      const { config } = load(io, cmd.optsWithGlobals<GlobalOptions>());
+      const key = config.binanceApiKey;
+      const secret = config.binanceApiSecret;
+      if (key === undefined || secret === undefined) {
+        throw new ConfigError([
+          'aegis sim needs BINANCE_API_KEY and BINANCE_API_SECRET in the environment: the credentials its clients sign with',
+        ]);
+      }
+      const stop = new AbortController();
+      const release = onShutdownSignals(io, () => {
+        stop.abort();
+      });
+      try {
+        const r = await serveSim({
+          apiKey: key.reveal(),
+          apiSecret: secret.reveal(),
+          port: o.port,
+          seed: o.seed,
+          speed: o.speed,
+          logger: loggerFromConfig(config, io.stderr),
+          signal: stop.signal,
+          print: (line) => io.stdout.write(line + '\n'),
+        });
+        io.stdout.write(`aegis sim stopped after ${r.events} market events\n`);
       } finally {
         release();
       }
