@@ -36,6 +36,8 @@ export interface BinanceMarketFeedOptions {
   readonly onMarkPrice?: (mark: MarkPrice) => void;
   /** Each time the stream connection opens. */
   readonly onConnected?: () => void;
+  /** First thing for every WebSocket frame (tick-to-order latency measurement). */
+  readonly onFrame?: () => void;
   readonly logger?: Logger;
   /** Default 60 s without any message -> reconnect. */
   readonly staleAfterMs?: number;
@@ -68,6 +70,7 @@ export class BinanceMarketFeed {
         this.dispatch(event);
       },
       onConnected: () => options.onConnected?.(),
+      ...(options.onFrame === undefined ? {} : { onFrame: options.onFrame }),
       // USDⓈ-M allows 10 SUBSCRIBE/UNSUBSCRIBE messages per second and connection
       maxControlPerSecond: 10,
       ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -28,6 +28,8 @@ export interface MarketStreamOptions {
   /** Uniform in [0, 1): backoff jitter. */
   readonly random: () => number;
   readonly onEvent: (event: MarketEvent) => void;
+  /** Called first thing for every WebSocket frame received (latency measurement: tick-to-order). */
+  readonly onFrame?: () => void;
   /** Each time a connection opens (its streams are subscribed through the URL). */
   readonly onConnected?: (rollover: boolean) => void;
   readonly logger?: Logger;
@@ -214,6 +216,7 @@ export class BinanceMarketStream {
       });
     });
     ws.on('message', (data: WebSocket.RawData) => {
+      this.o.onFrame?.();
       this.onMessage(conn, rawText(data));
     });
     ws.on('error', (error: Error) => {

@@ -1,0 +1,206 @@
+/**
+ * Tick to order over loopback, against the simulator server (issue 6):
+ * WebSocket frame received -> parsed (Binance fast parser) -> data layer closes a 1m candle -> brain
+ * (a strategy that decides on every candle) publishes SIGNAL_GENERATED -> risk gate (all rules, exact
+ * decimals, filters) -> USDⓈ-M order params, timestamp, HMAC-SHA256 signature -> request handed to the
+ * keep-alive HTTP client. Each trade is one minute after the previous one, so every frame closes a candle
+ * and triggers one order; the next trade is sent once the previous order's answer is back (no queueing).
+ * t1 is taken when the signed request has been handed to node:http (the bytes leave on the socket within
+ * the same event-loop turn's I/O phase).
+ * Run: node --import tsx bench/tick-to-order.ts [orders=10000]
+ */
+import { Brain } from '../src/brain/brain.js';
+import type { Strategy } from '../src/brain/strategy.js';
+import { SimulatedClock } from '../src/core/clock.js';
+import { EventBus } from '../src/core/event-bus.js';
+import { silentLogger } from '../src/core/logger.js';
+import { LatencyHistogram } from '../src/core/metrics.js';
+import { DataEngine } from '../src/data/engine.js';
+import { Decimal } from '../src/domain/decimal.js';
+import { TOPICS, type AegisTopics } from '../src/domain/events.js';
+import { RiskGate } from '../src/trade/risk/gate.js';
+import { RISK } from '../src/trade/test-support/fixtures.js';
+import { FuturesRestClient } from '../src/venues/binance/clients.js';
+import { BinanceMarketFeed } from '../src/venues/binance/market-feed.js';
+import { HmacSigner } from '../src/venues/binance/signing.js';
+import { BinanceTransport } from '../src/venues/binance/transport.js';
+import { USDM_BTCUSDT } from '../src/venues/sim/instruments.js';
+import { SimServer } from '../src/venues/sim/server/index.js';
+import { WallClock } from '../src/venues/wall-clock.js';
+import { machineLine, nowNs, printTable } from './util.js';
+
+const ORDERS = Number(process.argv[2] ?? 10_000);
+const KEY = 'vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A'; // Binance's published example
+const SECRET = 'NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j';
+
+const server = new SimServer({
+  apiKey: KEY,
+  apiSecret: SECRET,
+  engine: { instruments: [USDM_BTCUSDT], balances: { USDT: '100000000' } },
+  housekeepingIntervalMs: 0,
+  rateLimits: { requestWeightPerMinute: 1e9, ordersPerMinute: 1e9, ordersPer10s: 1e9 },
+});
+const { restUrl, wsUrl } = await server.start();
+const wall = new WallClock();
+const transport = new BinanceTransport({ baseUrl: restUrl, clock: wall, scheduler: wall, rateLimits: [] });
+const client = new FuturesRestClient({
+  transport,
+  clock: wall,
+  credentials: { apiKey: KEY, signer: new HmacSigner(SECRET) },
+});
+await client.timeSync.measure();
+
+// a subscriber that throws (a denied signal) must stop the bench loudly, not leave it waiting
+const loud = { ...silentLogger, error: (f: object, m: string) => { console.error(m, f); }, child: () => loud };
+const bus = new EventBus<AegisTopics>(TOPICS, { logger: loud, freezePayloads: false });
+const engineClock = new SimulatedClock(0);
+const data = new DataEngine({
+  bus,
+  logger: silentLogger,
+  clock: engineClock,
+  baseInterval: '1m',
+  staleAfterMs: 0,
+  publishForming: false,
+});
+let flip = false;
+const everyCandle: Strategy = {
+  name: 'bench',
+  trend: () => 0,
+  onCandle: (c) => {
+    flip = !flip;
+    const buy = flip;
+    return {
+      side: buy ? 'BUY' : 'SELL',
+      confidence: 0.8,
+      entry: c.close,
+      stop: buy ? c.close - 2000 : c.close + 2000,
+      takeProfit: buy ? c.close + 4000 : c.close - 4000,
+      patterns: [],
+      setup: 'bench',
+    };
+  },
+};
+new Brain(bus, {
+  intervals: ['1m'],
+  teacherThreshold: 0.75,
+  riskPerTrade: 0.01,
+  equity: () => 10_000,
+  strategy: () => everyCandle,
+  clock: engineClock,
+  logger: silentLogger,
+});
+const gate = new RiskGate({
+  bus,
+  clock: engineClock,
+  config: { ...RISK, minConfidence: 0.5, stopOutCooldownMs: 0 },
+  isStale: () => false,
+});
+const view = {
+  exposures: [],
+  equity: Decimal.parse('10000'),
+  freeBalance: Decimal.parse('10000'),
+  instrument: (s: string) => (s === USDM_BTCUSDT.symbol ? USDM_BTCUSDT : undefined),
+};
+
+const h = new LatencyHistogram();
+const hSignal = new LatencyHistogram();
+const hDecision = new LatencyHistogram();
+let t0 = 0;
+let measuring = false;
+let answered: (() => void) | undefined;
+let sent = 0;
+bus.subscribe('SIGNAL_GENERATED', 'bench', (s) => {
+  const tSignal = nowNs();
+  const d = gate.evaluate(s, view);
+  if (d.kind !== 'approved') throw new Error(`denied: ${d.reason}`);
+  const tDecision = nowNs();
+  const pending = client.newOrder(d.entry);
+  if (measuring) {
+    const t1 = nowNs();
+    h.record(t1 - t0);
+    hSignal.record(tSignal - t0);
+    hDecision.record(tDecision - tSignal);
+  }
+  sent++;
+  pending.then(
+    () => answered?.(),
+    (e: unknown) => {
+      console.error('order failed', e);
+      answered?.();
+    },
+  );
+});
+
+let connected: (() => void) | undefined;
+const up = new Promise<void>((r) => (connected = r));
+const feed = new BinanceMarketFeed({
+  wsBaseUrl: wsUrl,
+  symbols: ['BTCUSDT'],
+  clock: wall,
+  scheduler: wall,
+  random: () => 0.5,
+  onConnected: () => connected?.(),
+  onFrame: () => {
+    t0 = nowNs();
+  },
+  onTrade: (t) => {
+    engineClock.advanceTo(Math.max(engineClock.now(), t.time));
+    data.onTrade(t);
+  },
+});
+feed.start();
+await up;
+
+const START = Date.UTC(2026, 0, 5);
+let price = 60_000;
+async function trade(i: number): Promise<void> {
+  price += i % 2 === 0 ? 10 : -10;
+  const done = new Promise<void>((r) => (answered = r));
+  const before = sent;
+  server.feedTrade({
+    symbol: 'BTCUSDT',
+    time: START + i * 60_000,
+    price,
+    qty: 0.01,
+    buyerIsMaker: i % 2 === 0,
+    id: i + 1,
+  });
+  server.feedQuote({
+    symbol: 'BTCUSDT',
+    time: START + i * 60_000,
+    bidPrice: price - 0.1,
+    bidQty: 5,
+    askPrice: price,
+    askQty: 5,
+    updateId: i + 1,
+  });
+  if (i > 0) await done; // the first trade opens the first candle: no order yet
+  if (i > 0 && sent === before) throw new Error(`trade ${i} triggered no order`);
+}
+for (let i = 0; i < 2_000; i++) await trade(i); // warm-up
+measuring = true;
+for (let i = 2_000; i < 2_000 + ORDERS; i++) await trade(i);
+const s = h.summary();
+feed.stop();
+transport.close();
+wall.cancelAll();
+await server.stop();
+printTable(
+  `Tick to order over loopback against the simulator server, µs (${s.count.toLocaleString('en-US')} orders after 2,000 warm-up; ${machineLine()})`,
+  ['stage', 'p50 µs', 'p99 µs', 'max µs'],
+  [
+    [
+      'frame -> SIGNAL_GENERATED (parse, candle, brain)',
+      hSignal.summary().p50 / 1000,
+      hSignal.summary().p99 / 1000,
+      hSignal.summary().max / 1000,
+    ],
+    [
+      'risk decision',
+      hDecision.summary().p50 / 1000,
+      hDecision.summary().p99 / 1000,
+      hDecision.summary().max / 1000,
+    ],
+    ['WS frame received -> signed order handed to HTTP', s.p50 / 1000, s.p99 / 1000, s.max / 1000],
+  ],
+);
