@@ -51,7 +51,13 @@ const client = new FuturesRestClient({
 await client.timeSync.measure();
 
 // a subscriber that throws (a denied signal) must stop the bench loudly, not leave it waiting
-const loud = { ...silentLogger, error: (f: object, m: string) => { console.error(m, f); }, child: () => loud };
+const loud = {
+  ...silentLogger,
+  error: (f: object, m: string) => {
+    console.error(m, f);
+  },
+  child: () => loud,
+};
 const bus = new EventBus<AegisTopics>(TOPICS, { logger: loud, freezePayloads: false });
 const engineClock = new SimulatedClock(0);
 const data = new DataEngine({

@@ -211,7 +211,11 @@ describe('aegis sim', () => {
     });
     let out = '';
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code);
+      }),
+    );
     const urls = await new Promise<{ rest: string; ws: string }>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
