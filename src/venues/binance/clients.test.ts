@@ -265,6 +265,7 @@ describe('spot endpoints', () => {
         stepSize: '0.00010000',
         minQty: '0.00010000',
         maxQty: '100000.00000000',
+        marketStepSize: '0.00000000',
         marketMinQty: '0.00000000',
         marketMaxQty: '2161.48315938',
         minNotional: '0.00010000',
@@ -428,6 +429,7 @@ describe('futures endpoints', () => {
       minQty: '0.001',
       minNotional: '100',
       marketMinQty: undefined,
+      marketStepSize: undefined,
     });
   });
 

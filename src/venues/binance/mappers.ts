@@ -45,6 +45,7 @@ export interface BinanceInstrument {
   readonly minQty: string;
   readonly maxQty: string;
   /** MARKET_LOT_SIZE (when present) */
+  readonly marketStepSize: string | undefined;
   readonly marketMinQty: string | undefined;
   readonly marketMaxQty: string | undefined;
   /** spot NOTIONAL.minNotional / older MIN_NOTIONAL.minNotional / futures MIN_NOTIONAL.notional */
@@ -139,6 +140,7 @@ export function mapExchangeInfo(value: unknown, market: MarketType): ExchangeInf
       stepSize: required(filterField(f, 'LOT_SIZE', 'stepSize', sym), sym, 'LOT_SIZE.stepSize'),
       minQty: required(filterField(f, 'LOT_SIZE', 'minQty', sym), sym, 'LOT_SIZE.minQty'),
       maxQty: required(filterField(f, 'LOT_SIZE', 'maxQty', sym), sym, 'LOT_SIZE.maxQty'),
+      marketStepSize: filterField(f, 'MARKET_LOT_SIZE', 'stepSize', sym),
       marketMinQty: filterField(f, 'MARKET_LOT_SIZE', 'minQty', sym),
       marketMaxQty: filterField(f, 'MARKET_LOT_SIZE', 'maxQty', sym),
       minNotional:

@@ -472,6 +472,7 @@ describe('BinanceFuturesVenue account endpoints', () => {
         stepSize: '0.001',
         minQty: '0.001',
         maxQty: '1000',
+        marketStepSize: '0.001',
         marketMinQty: '0.001',
         marketMaxQty: '120',
         minNotional: '100',

@@ -154,6 +154,7 @@ export function toInstrument(i: BinanceInstrument): Instrument {
     stepSize: i.stepSize,
     minQty: i.minQty,
     maxQty: i.maxQty,
+    ...(i.marketStepSize === undefined ? {} : { marketStepSize: i.marketStepSize }),
     ...(i.marketMinQty === undefined ? {} : { marketMinQty: i.marketMinQty }),
     ...(i.marketMaxQty === undefined ? {} : { marketMaxQty: i.marketMaxQty }),
     minNotional: i.minNotional ?? '0',

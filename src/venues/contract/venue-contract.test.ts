@@ -144,8 +144,6 @@ async function socketHarness(): Promise<ContractHarness> {
 const sim = describeVenueContract('SimVenue (in-process engine)', simHarness);
 const socket = describeVenueContract('BinanceFuturesVenue -> SimServer over sockets', socketHarness, {
   knownFailures: {
-    'instrument-market-lot-step':
-      'binance toInstrument / mappers.ts BinanceInstrument drop MARKET_LOT_SIZE stepSize (marketStepSize)',
     'invalid-client-id':
       'orders.ts check() throws InvariantError (INVARIANT_BROKEN) instead of an answer rejected -4015',
     'stop-one-identity':
