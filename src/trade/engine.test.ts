@@ -252,6 +252,25 @@ describe('TradeEngine', () => {
     expect(engine.order('T1-sig2-e')?.status).toBe('filled');
   });
 
+  it('closes the position at market when its stop-loss is rejected, instead of keeping it unprotected', async () => {
+    const { venue, engine, events, send } = await setup();
+    venue.script.push('normal', 'reject'); // the entry fills; the stop-loss is refused
+    await send(signal());
+    // what was sent: entry, stop-loss (refused), then the reduce-only market close; no take-profit
+    expect(venue.calls.filter((c) => c.op === 'submitOrder').map((c) => c.clientOrderId)).toEqual([
+      'T1-sig1-e',
+      'T1-sig1-s',
+      'T1-sig1-c',
+    ]);
+    expect(venue.submits().map((o) => [o.clientOrderId, o.type, o.side, o.quantity, o.reduceOnly])).toEqual([
+      ['T1-sig1-e', 'MARKET', 'BUY', '0.1', undefined],
+      ['T1-sig1-c', 'MARKET', 'SELL', '0.1', true],
+    ]);
+    expect(engine.order('T1-sig1-s')?.status).toBe('rejected');
+    expect(engine.book.get('BTCUSDT')?.quantity.isZero() ?? true).toBe(true);
+    expect(events.filter((e) => e.topic === 'POSITION_CLOSED')).toHaveLength(1);
+  });
+
   it('reports a rejected entry with the venue code and frees the symbol for the next signal', async () => {
     const { venue, engine, errors, send } = await setup();
     venue.script.push('reject');

@@ -580,6 +580,17 @@ export class TradeEngine {
       if (this.orders.has(id)) continue;
       meta.protective.push(id);
       await this.submit({ ...req, clientOrderId: id, quantity: qty }, role, meta.signal.id);
+      if (this.orders.get(id)?.machine.status === 'rejected') {
+        // an unprotected position is not kept: typically the market already passed the level while the
+        // entry filled (Binance -2021 "Order would immediately trigger"), so the exit is due now
+        this.counters.inc('trade.protection.rejected');
+        this.logger.warn(
+          { symbol, clientOrderId: id, role },
+          `${role === 'sl' ? 'stop-loss' : 'take-profit'} for ${symbol} was rejected: closing the position at market`,
+        );
+        await this.close(symbol, `${role} protection rejected`);
+        return;
+      }
     }
   }
 
