@@ -47,6 +47,7 @@ describe('Heartbeat', () => {
     });
     const published: HeartbeatEvent[] = [];
     bus.subscribe('HEARTBEAT', 'test', (h) => published.push(h));
+    hb.reportStreams(() => ({ market: { connects: 1, reconnectsScheduled: 0 } }));
     hb.start();
 
     clock.advanceTo(5 * 60_000);
@@ -78,6 +79,7 @@ describe('Heartbeat', () => {
     expect(first.latencyNs['candle→signal']?.p50).toBeGreaterThanOrEqual(3_990);
     expect(hb.beats[1]?.signalsSinceLast).toBe(0); // counts restart after each beat
     expect(first.tradingState).toBe('active');
+    expect(first.streams).toEqual({ market: { connects: 1, reconnectsScheduled: 0 } });
     expect(hb.beats[1]?.tradingState).toBe('halted (daily loss limit)');
     expect(published).toHaveLength(4);
     expect(logger.records.filter((r) => r.message.startsWith('HEARTBEAT '))).toHaveLength(4);

@@ -33,6 +33,8 @@ export interface HeartbeatReport {
   readonly signalsSinceLast: number;
   readonly denialsSinceLast: Partial<Record<RiskDenialReason, number>>;
   readonly staleSymbols: readonly string[];
+  /** Stream status from the edges (e.g. the Binance market stream: connects, reconnects, stale, rejected). */
+  readonly streams: Readonly<Record<string, unknown>>;
   readonly errorsTotal: number;
   readonly errors: Readonly<Record<string, number>>;
   readonly latencyNs: Readonly<Record<string, LatencySummary>>;
@@ -66,6 +68,7 @@ export class Heartbeat {
   private denials: Partial<Record<RiskDenialReason, number>> = {};
   private readonly stale = new Set<string>();
   private tradingState = 'active';
+  private streams: (() => Readonly<Record<string, unknown>>) | undefined;
   private timer: TimerHandle | undefined;
   readonly beats: HeartbeatReport[] = [];
 
@@ -97,6 +100,11 @@ export class Heartbeat {
     });
   }
 
+  /** Where the stream status comes from (set by the composition root once its feed exists). */
+  reportStreams(source: () => Readonly<Record<string, unknown>>): void {
+    this.streams = source;
+  }
+
   start(): void {
     this.timer = this.deps.scheduler.every(this.deps.periodMinutes * 60_000, (now) => {
       this.beat(now);
@@ -122,6 +130,7 @@ export class Heartbeat {
       signalsSinceLast: this.signals,
       denialsSinceLast: this.denials,
       staleSymbols: [...this.stale].sort(),
+      streams: this.streams?.() ?? {},
       errorsTotal: this.deps.errors.total,
       errors: this.deps.errors.counts.snapshot(),
       latencyNs: this.deps.latency.summary(),

@@ -170,6 +170,7 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
       o.onProcessed?.(m.time);
     },
   });
+  engine.heartbeat.reportStreams(() => ({ market: { ...feed.counters } }));
   feed.start();
   o.print(`AEGIS running: mode ${mode}, venue ${venue.name}, ${config.symbols.join(', ')} on ${wsUrl}`);
 
