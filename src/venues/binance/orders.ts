@@ -7,7 +7,8 @@ import type { OrderRequest } from '../../domain/order.js';
 import type { Params, RequestSpec } from './request.js';
 
 /** Binance client order ids: `^[\.A-Z\:/a-z0-9_-]{1,36}$`. */
-const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+/** Binance's pattern for client order ids (newClientOrderId / clientAlgoId). */
+export const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
 
 export type PositionSide = 'BOTH' | 'LONG' | 'SHORT';

@@ -44,7 +44,7 @@ import type { Side } from '../../domain/signal.js';
 import type { FuturesRestClient } from './clients.js';
 import { OrderOutcomeUnknownError, VenueRejectedError } from './errors.js';
 import type { AlgoOrder, BinanceInstrument, VenueOrder } from './mappers.js';
-import type { AlgoOrderOptions, FuturesOrderOptions } from './orders.js';
+import { CLIENT_ID, type AlgoOrderOptions, type FuturesOrderOptions } from './orders.js';
 import { FuturesUserStream, type AlgoUpdate, type FuturesUserEvent } from './user-stream.js';
 
 /** Binance "Order does not exist." (query). */
@@ -259,6 +259,10 @@ export class BinanceFuturesVenue implements ExecutionVenue {
    */
   async submitOrder(order: OrderRequest): Promise<SubmitResult> {
     const cid = order.clientOrderId;
+    if (!CLIENT_ID.test(cid)) {
+      // what Binance answers for such an id (and the simulator too): a rejection, nothing sent
+      return { kind: 'rejected', clientOrderId: cid, code: -4015, reason: 'Client order id is not valid.' };
+    }
     try {
       if (isAlgoType(order.type)) {
         // remembered before sending: an unknown outcome must still be queried on the algo endpoint

@@ -144,8 +144,6 @@ async function socketHarness(): Promise<ContractHarness> {
 const sim = describeVenueContract('SimVenue (in-process engine)', simHarness);
 const socket = describeVenueContract('BinanceFuturesVenue -> SimServer over sockets', socketHarness, {
   knownFailures: {
-    'invalid-client-id':
-      'orders.ts check() throws InvariantError (INVARIANT_BROKEN) instead of an answer rejected -4015',
     'stop-one-identity':
       'a triggered algo order reports the algoId, then the engine order id, then the algoId, and filled twice (TRADE, then ALGO_UPDATE FINISHED)',
   },
