@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Decimal } from './decimal.js';
 import { checkOrder, roundPrice, roundQuantity, type Instrument } from './instrument.js';
+import { USDM_BTCUSDT } from '../venues/sim/instruments.js';
 
 // Filter values as Binance's exchangeInfo publishes them (strings with 8 decimals on spot).
 // Spot BTCUSDT: PRICE_FILTER tickSize 0.01, LOT_SIZE stepSize 0.00001, NOTIONAL minNotional 5.
@@ -23,23 +24,8 @@ const spotBtc: Instrument = {
   applyMinToMarket: true,
 };
 
-// USDⓈ-M BTCUSDT: tickSize 0.10, stepSize 0.001, MARKET_LOT_SIZE maxQty 120, MIN_NOTIONAL 100.
-const futBtc: Instrument = {
-  symbol: 'BTCUSDT',
-  market: 'futures',
-  baseAsset: 'BTC',
-  quoteAsset: 'USDT',
-  tickSize: '0.10',
-  minPrice: '556.80',
-  maxPrice: '4529764',
-  stepSize: '0.001',
-  minQty: '0.001',
-  maxQty: '1000',
-  marketStepSize: '0.001',
-  marketMinQty: '0.001',
-  marketMaxQty: '120',
-  minNotional: '100',
-};
+// USDⓈ-M BTCUSDT (exchangeInfo filters): tickSize 0.10, stepSize 0.001, MARKET_LOT_SIZE maxQty 120, MIN_NOTIONAL 100.
+const futBtc: Instrument = USDM_BTCUSDT;
 
 describe('checkOrder on a spot symbol (-1013 Filter failure)', () => {
   it('accepts a limit order on the tick, on the step and above the minimum notional', () => {

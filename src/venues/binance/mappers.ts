@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DataError } from '../../core/errors.js';
 import type { Candle, Interval, MarketType } from '../../domain/market.js';
-import type { OrderStatus } from '../../domain/order.js';
+import type { Fill, OrderStatus } from '../../domain/order.js';
 import type { Side } from '../../domain/signal.js';
 import type { RateLimitRule } from './rate-limit.js';
 
@@ -473,4 +473,39 @@ export function mapListenKey(value: unknown): string {
 
 export function mapServerTime(value: unknown): number {
   return parseWith(z.object({ serverTime: z.number().int().positive() }), value, 'time').serverTime;
+}
+
+/**
+ * The execution fields spot executionReport and futures ORDER_TRADE_UPDATE share (same letters in both:
+ * t trade id, L last price, l last quantity, n commission, N commission asset, m maker, T trade time).
+ */
+export interface TradeReportFields {
+  readonly x: string;
+  readonly s: string;
+  readonly S: 'BUY' | 'SELL';
+  readonly t: number | string;
+  readonly L: string;
+  readonly l: string;
+  /** spot sends null commission asset / amount on some reports */
+  readonly n?: string | null | undefined;
+  readonly N?: string | null | undefined;
+  readonly m: boolean;
+  readonly T: number;
+}
+
+/** The fill a report carries when its execution type is TRADE; undefined otherwise. */
+export function tradeReportFill(clientOrderId: string, o: TradeReportFields): Fill | undefined {
+  if (o.x !== 'TRADE') return undefined;
+  return {
+    clientOrderId,
+    tradeId: String(o.t),
+    symbol: o.s,
+    side: o.S,
+    price: o.L,
+    quantity: o.l,
+    commission: o.n ?? '0',
+    commissionAsset: o.N ?? '',
+    maker: o.m,
+    time: o.T,
+  };
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { BalanceEvent, Fill, OrderEvent, OrderStatus, OrderType } from '../../domain/order.js';
+import { tradeReportFill } from './mappers.js';
 
 export type SpotUserEvent =
   | {
@@ -116,21 +117,7 @@ export function parseSpotUserEvent(text: string): SpotUserEvent {
         reason: o.r === 'NONE' ? o.x : `${o.x}: ${o.r}`,
         time: o.T,
       };
-      const fill: Fill | undefined =
-        o.x === 'TRADE'
-          ? {
-              clientOrderId,
-              tradeId: String(o.t),
-              symbol: o.s,
-              side: o.S,
-              price: o.L,
-              quantity: o.l,
-              commission: o.n ?? '0',
-              commissionAsset: o.N ?? '',
-              maker: o.m,
-              time: o.T,
-            }
-          : undefined;
+      const fill = tradeReportFill(clientOrderId, o);
       return { type: 'order', order, venueType: o.o, fill };
     }
     case 'outboundAccountPosition': {

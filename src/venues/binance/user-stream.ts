@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Fill, OrderEvent, OrderStatus, OrderType } from '../../domain/order.js';
 import type { FuturesRestClient } from './clients.js';
 import { VenueRejectedError } from './errors.js';
+import { tradeReportFill } from './mappers.js';
 import { rawText } from './market-stream.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -179,21 +180,7 @@ export function parseFuturesUserEvent(text: string): FuturesUserEvent {
         reason: o.x,
         time: o.T,
       };
-      const fill: Fill | undefined =
-        o.x === 'TRADE'
-          ? {
-              clientOrderId: o.c,
-              tradeId: String(o.t),
-              symbol: o.s,
-              side: o.S,
-              price: o.L,
-              quantity: o.l,
-              commission: o.n ?? '0',
-              commissionAsset: o.N ?? '',
-              maker: o.m,
-              time: o.T,
-            }
-          : undefined;
+      const fill = tradeReportFill(o.c, o);
       return { type: 'order', order, venueType: o.o, fill };
     }
     case 'ACCOUNT_UPDATE': {
