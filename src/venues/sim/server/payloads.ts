@@ -302,6 +302,26 @@ export function orderTradeUpdateJson(
   return { e: 'ORDER_TRADE_UPDATE', E: r.time, T: r.time, o };
 }
 
+/** One fill as GET /fapi/v1/userTrades lists it (USDⓈ-M "Account Trade List"). */
+export function userTradeJson(r: ExecutionReport): Json {
+  return {
+    buyer: r.side === 'BUY',
+    commission: r.commission,
+    commissionAsset: r.commissionAsset,
+    id: r.tradeId,
+    maker: r.maker,
+    orderId: r.orderId,
+    price: r.lastPrice,
+    qty: r.lastQty,
+    quoteQty: Decimal.parse(r.lastQty).mul(Decimal.parse(r.lastPrice)).toString(),
+    realizedPnl: r.realizedPnl,
+    side: r.side,
+    positionSide: 'BOTH',
+    symbol: r.symbol,
+    time: r.time,
+  };
+}
+
 function marginTypeLower(p: PositionView): string {
   return p.marginType === 'ISOLATED' ? 'isolated' : 'cross';
 }

@@ -105,6 +105,12 @@ export class RateLimiter {
     };
   }
 
+  /** Fault injection: count `weight` more in the current minute window (no order, no 429 by itself). */
+  addWeight(now: number, weight: number): void {
+    this.roll(now);
+    this.weight += weight;
+  }
+
   private roll(now: number): void {
     const m = Math.floor(now / MINUTE);
     if (m !== this.minuteWindow) {

@@ -3,9 +3,20 @@
  * One port serves REST (node:http) and WebSockets (`ws`): restUrl and wsUrl differ only in scheme.
  *
  * - REST: the /fapi paths registered in buildRoutes() (v1 ping/time/exchangeInfo/klines/premiumIndex,
- *   order, openOrders, leverage, marginType, algoOrder, openAlgoOrders, listenKey; v2 and v3 balance,
- *   positionRisk, account), JSON bodies shaped like Binance's (payloads.ts). A parameter sent in both
- *   the query and the body takes the query's value, as on Binance.
+ *   order, openOrders, allOrders, userTrades, leverageBracket, positionSide/dual (GET: one-way only),
+ *   leverage, marginType, algoOrder, openAlgoOrders, listenKey; v2 and v3 balance, positionRisk,
+ *   account), JSON bodies shaped like Binance's (payloads.ts). A parameter sent in both the query and the
+ *   body takes the query's value, as on Binance. ccxt's binanceusdm runs against these unchanged
+ *   (ccxt.test.ts).
+ * - Spot: /api/v3 ping, time, exchangeInfo, klines, order (POST/GET/DELETE; newOrderRespType ACK /
+ *   RESULT / FULL), openOrders, account, myTrades for the engine's spot instruments (spot.ts). The engine
+ *   keeps one book per symbol, so spot and futures instruments need distinct symbols (a clash is a
+ *   ConfigError). Spot and futures share one rate limiter. No spot user stream: Binance serves it over
+ *   the WebSocket API since 2026-02-20, which the simulator does not implement; spot fills and balance
+ *   changes are not sent on the futures user stream.
+ * - Faults (faults.ts): `faults` option, injectFaults(), and POST/GET/DELETE /sim/faults (loopback
+ *   clients only): clock skew, extra weight, HTTP delay / 5xx / lost response, dropped and stalled
+ *   sockets, malformed market frames, listenKey expiry. `faultStats` counts what was applied.
  *   SIGNED endpoints check X-MBX-APIKEY (-2015), the HMAC-SHA256 signature over query + body (-1022) and
  *   timestamp / recvWindow against the server clock (-1021): see auth.ts. USER_STREAM endpoints check the
  *   key only. Every response carries X-MBX-USED-WEIGHT-1M, order endpoints X-MBX-ORDER-COUNT-1M/-10S;
@@ -41,7 +52,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, WebSocket } from 'ws';
 import type { Clock } from '../../../core/clock.js';
-import { AegisError, InvariantError, toError } from '../../../core/errors.js';
+import { AegisError, ConfigError, InvariantError, toError } from '../../../core/errors.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { Decimal } from '../../../domain/decimal.js';
 import type { Instrument } from '../../../domain/instrument.js';
@@ -72,12 +83,31 @@ import {
   orderJson,
   orderTradeUpdateJson,
   positionRiskJson,
+  userTradeJson,
   precisionOf,
   type AssetTotals,
   type Json,
   type Precision,
 } from './payloads.js';
+import {
+  emptyStats,
+  HttpFaults,
+  malformed,
+  parseFaultSpec,
+  UNKNOWN_ERROR_BODY,
+  type FaultSpec,
+  type FaultStats,
+  type HttpFaultSpec,
+  type StreamTarget,
+} from './faults.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import {
+  spotAccountJson,
+  spotExchangeInfoJson,
+  spotNewOrderJson,
+  spotOrderJson,
+  spotTradeJson,
+} from './spot.js';
 
 export interface SimServerOptions {
   readonly apiKey: string;
@@ -103,6 +133,8 @@ export interface SimServerOptions {
   /** Wall-clock period of the expiry check; 0 = only on requests, feeds and explicit housekeep(). Default 1000. */
   readonly housekeepingIntervalMs?: number;
   readonly rateLimits?: RateLimitOptions;
+  /** Faults armed from the start (same JSON as POST /sim/faults; see faults.ts). */
+  readonly faults?: FaultSpec;
   readonly logger?: Logger;
 }
 
@@ -225,6 +257,10 @@ export class SimServer {
   private readonly log: Logger;
   private readonly limiter: RateLimiter;
   private readonly instruments = new Map<string, Instrument>();
+  /** Spot instruments (market 'spot'), served on /api/v3. */
+  private readonly spotInstruments = new Map<string, Instrument>();
+  /** Set while a spot order is submitted: its fills, for newOrderRespType FULL. */
+  private spotFillsOfSubmit: ExecutionReport[] | undefined;
   private readonly precision = new Map<string, Precision>();
   private readonly balanceAssets: string[];
   private readonly klines = new Map<string, Candle[]>();
@@ -240,6 +276,19 @@ export class SimServer {
   private capturingAlgo = false;
   private capturedEngineId = 0;
   private nextDeadline = Number.POSITIVE_INFINITY;
+  /** Fills per symbol (GET /fapi/v1/userTrades), in execution order. */
+  private readonly fills = new Map<string, ExecutionReport[]>();
+  /** Engine order ids per symbol in creation order (GET /fapi/v1/allOrders). */
+  private readonly orderIds = new Map<string, number[]>();
+  private readonly seenOrders = new Set<number>();
+  // fault injection (faults.ts)
+  private readonly httpFaults = new HttpFaults();
+  private readonly stallUntil = new Map<'market' | 'user', number>();
+  private readonly stalledQueues = new Map<WebSocket, string[]>();
+  private clockSkewMs = 0;
+  private malformedLeft = 0;
+  /** What the fault injector actually did. */
+  readonly faultStats: FaultStats = emptyStats();
   private http: http.Server | undefined;
   private wss: WebSocketServer | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -266,8 +315,19 @@ export class SimServer {
         this.onEngineEvent(e);
       },
     });
+    const seen = new Set<string>();
     for (const inst of options.engine.instruments) {
-      if (inst.market !== 'futures') continue;
+      // the engine keeps one book per symbol: a spot and a futures instrument cannot share a name
+      if (seen.has(inst.symbol)) {
+        throw new ConfigError([
+          `engine.instruments: symbol ${inst.symbol} appears twice (the engine has one book per symbol; give spot and futures instruments distinct symbols)`,
+        ]);
+      }
+      seen.add(inst.symbol);
+      if (inst.market === 'spot') {
+        this.spotInstruments.set(inst.symbol, inst);
+        continue;
+      }
       this.instruments.set(inst.symbol, inst);
       this.precision.set(inst.symbol, precisionOf(inst));
     }
@@ -275,6 +335,117 @@ export class SimServer {
     for (const inst of this.instruments.values()) assets.add(inst.quoteAsset);
     this.balanceAssets = [...assets].sort();
     this.routes = this.buildRoutes();
+    if (options.faults !== undefined) this.injectFaults(parseFaultSpec(options.faults, 'faults'));
+  }
+
+  // ------------------------------------------------------------------------------ fault injection
+
+  /** The server clock as clients see it: the clock plus the injected skew. */
+  serverNow(): number {
+    return this.clock.now() + this.clockSkewMs;
+  }
+
+  /** Apply a fault spec (see faults.ts for every field). Throws ConfigError on a malformed spec. */
+  injectFaults(input: FaultSpec): void {
+    const spec = parseFaultSpec(input);
+    if (spec.clear === true) this.clearFaults();
+    if (spec.clockSkewMs !== undefined) this.clockSkewMs = spec.clockSkewMs;
+    if (spec.addWeight !== undefined) {
+      this.limiter.addWeight(this.clock.now(), spec.addWeight);
+      this.faultStats.weightAdded += spec.addWeight;
+    }
+    if (spec.http !== undefined) this.httpFaults.arm(spec.http);
+    if (spec.dropSockets !== undefined) {
+      const d = typeof spec.dropSockets === 'string' ? { target: spec.dropSockets } : spec.dropSockets;
+      this.dropSockets(d.target, d.code, d.reason);
+    }
+    if (spec.stall !== undefined) {
+      const st = spec.stall;
+      const kinds: ('market' | 'user')[] = st.target === 'all' ? ['market', 'user'] : [st.target];
+      for (const k of kinds) {
+        if ('release' in st) this.releaseStall(k);
+        else {
+          const until = st.ms === undefined ? Number.POSITIVE_INFINITY : this.clock.now() + st.ms;
+          this.stallUntil.set(k, until);
+          if (until < this.nextDeadline) this.nextDeadline = until;
+        }
+      }
+    }
+    if (spec.malformedFrames !== undefined) this.malformedLeft += spec.malformedFrames;
+    if (spec.expireListenKey === true) {
+      const now = this.clock.now();
+      for (const [key, expiresAt] of this.listenKeys) {
+        if (expiresAt > now) {
+          this.listenKeys.set(key, now);
+          this.faultStats.expiredListenKeys++;
+        }
+      }
+      this.housekeep();
+    }
+  }
+
+  /** Disarm every fault: skew 0, HTTP faults dropped, stalls released (queued frames written). */
+  clearFaults(): void {
+    this.clockSkewMs = 0;
+    this.malformedLeft = 0;
+    this.httpFaults.clear();
+    this.releaseStall('market');
+    this.releaseStall('user');
+  }
+
+  /** The armed faults and the counters (GET /sim/faults). */
+  faultState(): Json {
+    const stalls: Record<string, number | string> = {};
+    for (const [k, until] of this.stallUntil) stalls[k] = Number.isFinite(until) ? until : 'until released';
+    return {
+      clockSkewMs: this.clockSkewMs,
+      http: this.httpFaults.list(),
+      stalls,
+      malformedFramesLeft: this.malformedLeft,
+      stats: { ...this.faultStats },
+    };
+  }
+
+  private dropSockets(target: StreamTarget, code: number | undefined, reason: string | undefined): void {
+    for (const [ws, conn] of [...this.conns]) {
+      if (target !== 'all' && conn.kind !== target) continue;
+      this.conns.delete(ws);
+      this.beats.delete(ws);
+      this.stalledQueues.delete(ws);
+      this.faultStats.droppedSockets++;
+      if (code === undefined) ws.terminate();
+      else ws.close(code, reason ?? 'fault injection');
+    }
+  }
+
+  private releaseStall(kind: 'market' | 'user'): void {
+    if (!this.stallUntil.delete(kind)) return;
+    for (const [ws, queue] of [...this.stalledQueues]) {
+      const conn = this.conns.get(ws);
+      if (conn === undefined) {
+        this.stalledQueues.delete(ws);
+        continue;
+      }
+      if (conn.kind !== kind) continue;
+      this.stalledQueues.delete(ws);
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      for (const text of queue) ws.send(text);
+    }
+  }
+
+  /** Write a frame, or queue it while the socket's kind is stalled. */
+  private write(ws: WebSocket, kind: 'market' | 'user', text: string): void {
+    if (this.stallUntil.has(kind)) {
+      let q = this.stalledQueues.get(ws);
+      if (q === undefined) {
+        q = [];
+        this.stalledQueues.set(ws, q);
+      }
+      q.push(text);
+      this.faultStats.stalledFrames++;
+      return;
+    }
+    ws.send(text);
   }
 
   // ------------------------------------------------------------------------------------ lifecycle
@@ -395,6 +566,10 @@ export class SimServer {
   housekeep(): void {
     const now = this.clock.now();
     let next = Number.POSITIVE_INFINITY;
+    for (const [kind, until] of [...this.stallUntil]) {
+      if (until <= now) this.releaseStall(kind);
+      else if (until < next) next = until;
+    }
     for (const [key, expiresAt] of this.listenKeys) {
       if (expiresAt <= now) {
         this.listenKeys.delete(key);
@@ -471,8 +646,14 @@ export class SimServer {
   private onEngineEvent(e: SimEvent): void {
     if (e.e === 'funding') return; // an ACCOUNT_UPDATE with reason FUNDING_FEE follows
     if (e.e === 'accountUpdate') {
-      this.sendUser(accountUpdateJson(e));
+      // spot balance changes carry no position; the futures user stream does not report them
+      if (e.positions.length > 0) this.sendUser(accountUpdateJson(e));
       return;
+    }
+    this.record(e);
+    if (this.spotInstruments.has(e.symbol)) {
+      if (e.execType === 'TRADE') this.spotFillsOfSubmit?.push(e);
+      return; // the spot user stream (WebSocket API) is not simulated
     }
     if (this.capturingAlgo && e.execType === 'NEW') {
       this.capturedEngineId = e.orderId;
@@ -484,6 +665,26 @@ export class SimServer {
       return;
     }
     this.onAlgoReport(algo, e);
+  }
+
+  /** Keep what GET allOrders / userTrades / myTrades need. */
+  private record(e: ExecutionReport): void {
+    if (!this.seenOrders.has(e.orderId)) {
+      this.seenOrders.add(e.orderId);
+      let ids = this.orderIds.get(e.symbol);
+      if (ids === undefined) {
+        ids = [];
+        this.orderIds.set(e.symbol, ids);
+      }
+      ids.push(e.orderId);
+    }
+    if (e.execType !== 'TRADE') return;
+    let list = this.fills.get(e.symbol);
+    if (list === undefined) {
+      list = [];
+      this.fills.set(e.symbol, list);
+    }
+    list.push(e);
   }
 
   private onAlgoReport(algo: AlgoRecord, e: ExecutionReport): void {
@@ -673,6 +874,7 @@ export class SimServer {
     ws.on('close', () => {
       this.conns.delete(ws);
       this.beats.delete(ws);
+      this.stalledQueues.delete(ws);
     });
     ws.on('error', (err) => {
       this.log.warn({ err: err.message }, 'sim server socket error');
@@ -740,16 +942,21 @@ export class SimServer {
     if (this.conns.size === 0) return;
     let raw: string | undefined;
     let wrapped: string | undefined;
+    let sent = false;
+    const bad = this.malformedLeft > 0;
     for (const [ws, conn] of this.conns) {
       if (conn.kind !== 'market' || !conn.subs.has(stream) || ws.readyState !== WebSocket.OPEN) continue;
-      if (conn.combined) {
-        wrapped ??= JSON.stringify({ stream, data: build() });
-        ws.send(wrapped);
-      } else {
-        raw ??= JSON.stringify(build());
-        ws.send(raw);
+      let text: string;
+      if (conn.combined) text = wrapped ??= JSON.stringify({ stream, data: build() });
+      else text = raw ??= JSON.stringify(build());
+      if (bad) {
+        this.write(ws, 'market', malformed(text));
+        this.faultStats.malformedSent++;
       }
+      this.write(ws, 'market', text);
+      sent = true;
     }
+    if (bad && sent) this.malformedLeft--;
   }
 
   private sendUser(event: Json): void {
@@ -757,7 +964,7 @@ export class SimServer {
     for (const [ws, conn] of this.conns) {
       if (conn.kind !== 'user' || ws.readyState !== WebSocket.OPEN) continue;
       text ??= JSON.stringify(event);
-      ws.send(text);
+      this.write(ws, 'user', text);
     }
   }
 
@@ -793,23 +1000,101 @@ export class SimServer {
       for (const [k, v] of new URLSearchParams(body)) params[k] = v;
       for (const [k, v] of new URLSearchParams(query)) params[k] = v;
       const header = req.headers['x-mbx-apikey'];
+      const method = req.method ?? 'GET';
+      if (path === '/sim/faults') {
+        this.answer(res, this.control(method, body, req.socket.remoteAddress), {});
+        return;
+      }
       const request: Request = {
-        method: req.method ?? 'GET',
+        method,
         path,
         query,
         body,
         params,
         apiKeyHeader: Array.isArray(header) ? header[0] : header,
       };
+      const fault = this.httpFaults.take(method, path);
+      if (fault?.kind === 'error' && fault.executed !== true) {
+        this.faultStats.errors++;
+        this.answer(res, { status: fault.status ?? 503, body: UNKNOWN_ERROR_BODY }, {});
+        return;
+      }
       const { reply, headers } = this.serve(request);
-      const text = JSON.stringify(reply.body);
-      res.writeHead(reply.status, {
-        'Content-Type': 'application/json;charset=UTF-8',
-        'Content-Length': Buffer.byteLength(text),
-        ...headers,
-      });
-      res.end(text);
+      this.applyFault(fault, res, reply, headers);
     });
+  }
+
+  private applyFault(
+    fault: HttpFaultSpec | undefined,
+    res: http.ServerResponse,
+    reply: Reply,
+    headers: Record<string, string>,
+  ): void {
+    if (fault === undefined) {
+      this.answer(res, reply, headers);
+      return;
+    }
+    switch (fault.kind) {
+      case 'error':
+        this.faultStats.errors++;
+        this.answer(res, { status: fault.status ?? 503, body: UNKNOWN_ERROR_BODY }, headers);
+        return;
+      case 'lose-response':
+        this.faultStats.lostResponses++;
+        res.socket?.destroy();
+        return;
+      case 'delay': {
+        this.faultStats.delayed++;
+        const t = setTimeout(() => {
+          if (!res.socket?.destroyed) this.answer(res, reply, headers);
+        }, fault.ms);
+        t.unref();
+        return;
+      }
+    }
+  }
+
+  private answer(res: http.ServerResponse, reply: Reply, headers: Record<string, string>): void {
+    const text = JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'Content-Type': 'application/json;charset=UTF-8',
+      'Content-Length': Buffer.byteLength(text),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  /** /sim/faults: loopback clients only; GET state, POST a spec (JSON body), DELETE clears. */
+  private control(method: string, body: string, remote: string | undefined): Reply {
+    if (remote !== '127.0.0.1' && remote !== '::1' && remote !== '::ffff:127.0.0.1') {
+      return { status: 403, body: { code: -1000, msg: `/sim/faults is loopback-only (peer ${remote})` } };
+    }
+    try {
+      if (method === 'GET') return ok(this.faultState());
+      if (method === 'DELETE') {
+        this.clearFaults();
+        return ok(this.faultState());
+      }
+      if (method !== 'POST') {
+        return { status: 405, body: { code: -1000, msg: `Method ${method} not allowed on /sim/faults` } };
+      }
+      let spec: unknown;
+      try {
+        spec = JSON.parse(body === '' ? '{}' : body);
+      } catch (caught) {
+        return {
+          status: 400,
+          body: { code: -1000, msg: `/sim/faults body is not JSON: ${toError(caught).message}` },
+        };
+      }
+      this.injectFaults(spec as FaultSpec);
+      this.log.info({ spec }, 'sim server: faults injected');
+      return ok(this.faultState());
+    } catch (caught) {
+      const err = toError(caught);
+      this.log.warn({ err: err.message }, 'sim server: fault spec refused');
+      return { status: 400, body: { code: -1000, msg: err.message } };
+    }
   }
 
   private serve(req: Request): { reply: Reply; headers: Record<string, string> } {
@@ -841,7 +1126,7 @@ export class SimServer {
     }
     const denied =
       route.security === 'SIGNED'
-        ? checkSigned(req, this.apiKey, this.apiSecret, now)
+        ? checkSigned(req, this.apiKey, this.apiSecret, now + this.clockSkewMs)
         : route.security === 'USER_STREAM'
           ? checkApiKey(req, this.apiKey)
           : undefined;
@@ -886,9 +1171,9 @@ export class SimServer {
 
     // Weights: Binance USDⓈ-M endpoint pages ("Request Weight"), 2025.
     add('GET /fapi/v1/ping', 'NONE', 1, () => ok({}));
-    add('GET /fapi/v1/time', 'NONE', 1, () => ok({ serverTime: this.clock.now() }));
+    add('GET /fapi/v1/time', 'NONE', 1, () => ok({ serverTime: this.serverNow() }));
     add('GET /fapi/v1/exchangeInfo', 'NONE', 1, () =>
-      ok(exchangeInfoJson([...this.instruments.values()], this.limiter, this.clock.now())),
+      ok(exchangeInfoJson([...this.instruments.values()], this.limiter, this.serverNow())),
     );
     add(
       'GET /fapi/v1/klines',
@@ -919,6 +1204,30 @@ export class SimServer {
     add('DELETE /fapi/v1/algoOrder', 'SIGNED', 1, (req) => ok(this.cancelAlgo(req.params)));
     add('GET /fapi/v1/algoOrder', 'SIGNED', 1, (req) => ok(this.algoJson(this.findAlgo(req.params, -2013))));
     add('GET /fapi/v1/openAlgoOrders', 'SIGNED', bySymbol(1, 40), (req) => ok(this.openAlgos(req.params)));
+    add('GET /fapi/v1/allOrders', 'SIGNED', 5, (req) => ok(this.allOrders(req.params)));
+    add('GET /fapi/v1/userTrades', 'SIGNED', 5, (req) => ok(this.userTrades(req.params)));
+    add('GET /fapi/v1/leverageBracket', 'SIGNED', 1, (req) => ok(this.leverageBracket(req.params)));
+    // One-way mode only: the position mode query always answers false.
+    add('GET /fapi/v1/positionSide/dual', 'SIGNED', 30, () => ok({ dualSidePosition: false }));
+    // spot (/api/v3), backed by the engine's spot account; weights from Binance's spot endpoint pages
+    add('GET /api/v3/ping', 'NONE', 1, () => ok({}));
+    add('GET /api/v3/time', 'NONE', 1, () => ok({ serverTime: this.serverNow() }));
+    add('GET /api/v3/exchangeInfo', 'NONE', 20, (req) => ok(this.spotExchangeInfo(req.params)));
+    add('GET /api/v3/klines', 'NONE', 2, (req) => ok(this.getKlines(req.params, this.spotInstruments)));
+    add('POST /api/v3/order', 'SIGNED', 1, (req) => ok(this.spotNewOrder(req.params)), true);
+    add('GET /api/v3/order', 'SIGNED', 4, (req) => ok(this.spotQuery(req.params)));
+    add('DELETE /api/v3/order', 'SIGNED', 1, (req) => ok(this.spotCancel(req.params)));
+    add('GET /api/v3/openOrders', 'SIGNED', bySymbol(6, 80), (req) => ok(this.spotOpenOrders(req.params)));
+    add('GET /api/v3/account', 'SIGNED', 20, (req) =>
+      ok(
+        spotAccountJson(
+          this.spotAssets().map((a) => this.engine.balance(a, 'spot')),
+          this.engine.time(),
+          boolParam(req.params, 'omitZeroBalances'),
+        ),
+      ),
+    );
+    add('GET /api/v3/myTrades', 'SIGNED', 20, (req) => ok(this.userTrades(req.params, this.spotInstruments)));
     add('POST /fapi/v1/listenKey', 'USER_STREAM', 1, () => ok({ listenKey: this.createListenKey() }));
     add('PUT /fapi/v1/listenKey', 'USER_STREAM', 1, () => ok({ listenKey: this.keepAliveListenKey() }));
     add('DELETE /fapi/v1/listenKey', 'USER_STREAM', 1, () => {
@@ -930,16 +1239,22 @@ export class SimServer {
 
   // ------------------------------------------------------------------------------------- handlers
 
-  private symbolParam(p: Readonly<Record<string, string>>): Instrument {
+  private symbolParam(
+    p: Readonly<Record<string, string>>,
+    market: ReadonlyMap<string, Instrument> = this.instruments,
+  ): Instrument {
     const symbol = p.symbol;
     if (symbol === undefined || symbol === '') throw new ApiFailure(mandatory('symbol'));
-    const inst = this.instruments.get(symbol);
+    const inst = market.get(symbol);
     if (inst === undefined) fail(-1121, 'Invalid symbol.');
     return inst;
   }
 
-  private getKlines(p: Readonly<Record<string, string>>): unknown[] {
-    const inst = this.symbolParam(p);
+  private getKlines(
+    p: Readonly<Record<string, string>>,
+    market: ReadonlyMap<string, Instrument> = this.instruments,
+  ): unknown[] {
+    const inst = this.symbolParam(p, market);
     const interval = p.interval;
     if (interval === undefined || interval === '') throw new ApiFailure(mandatory('interval'));
     if (!isInterval(interval)) fail(-1120, 'Invalid interval.');
@@ -995,6 +1310,132 @@ export class SimServer {
     return orderJson(view);
   }
 
+  // ------------------------------------------------------------------------------------------ spot
+
+  private spotAssets(): string[] {
+    const assets = new Set(this.balanceAssets);
+    for (const inst of this.spotInstruments.values()) {
+      assets.add(inst.baseAsset);
+      assets.add(inst.quoteAsset);
+    }
+    return [...assets].sort();
+  }
+
+  private spotExchangeInfo(p: Readonly<Record<string, string>>): Json {
+    let list = [...this.spotInstruments.values()];
+    const one = p.symbol;
+    const many = p.symbols;
+    if (one !== undefined) list = [this.symbolParam(p, this.spotInstruments)];
+    else if (many !== undefined) {
+      let names: unknown;
+      try {
+        names = JSON.parse(many);
+      } catch (caught) {
+        this.log.debug({ err: toError(caught).message, symbols: many }, 'sim server: bad symbols parameter');
+        fail(-1100, "Illegal characters found in parameter 'symbols'.");
+      }
+      if (!Array.isArray(names)) fail(-1100, "Illegal characters found in parameter 'symbols'.");
+      list = names.map((n) => this.symbolParam({ symbol: String(n) }, this.spotInstruments));
+    }
+    return spotExchangeInfoJson(list, this.serverNow());
+  }
+
+  /** POST /api/v3/order: LIMIT, LIMIT_MAKER, MARKET (quantity), STOP_LOSS / TAKE_PROFIT (stopPrice). */
+  private spotNewOrder(p: Readonly<Record<string, string>>): Json {
+    const inst = this.symbolParam(p, this.spotInstruments);
+    const side = sideParam(p);
+    const t = p.type;
+    if (t === undefined || t === '') throw new ApiFailure(mandatory('type'));
+    const types: Readonly<Record<string, OrderType>> = {
+      LIMIT: 'LIMIT',
+      LIMIT_MAKER: 'LIMIT',
+      MARKET: 'MARKET',
+      STOP_LOSS: 'STOP_MARKET',
+      TAKE_PROFIT: 'TAKE_PROFIT_MARKET',
+    };
+    const type = types[t];
+    if (type === undefined) fail(-1116, 'Invalid orderType.');
+    if (p.quoteOrderQty !== undefined) {
+      fail(-1106, "Parameter 'quoteOrderQty' sent when not required."); // not simulated
+    }
+    let timeInForce: TimeInForce | undefined;
+    if (t === 'LIMIT') {
+      const tif = p.timeInForce;
+      if (tif === undefined || tif === '') throw new ApiFailure(mandatory('timeInForce'));
+      if (tif !== 'GTC' && tif !== 'IOC' && tif !== 'FOK') fail(-1115, 'Invalid timeInForce.');
+      timeInForce = tif;
+    } else if (t === 'LIMIT_MAKER') timeInForce = 'GTX';
+    if (type === 'LIMIT' && (p.price === undefined || p.price === ''))
+      throw new ApiFailure(mandatory('price'));
+    if (type !== 'LIMIT' && type !== 'MARKET' && (p.stopPrice === undefined || p.stopPrice === '')) {
+      throw new ApiFailure(mandatory('stopPrice'));
+    }
+    const quantity = p.quantity;
+    if (quantity === undefined || quantity === '') throw new ApiFailure(mandatory('quantity'));
+    const resp = p.newOrderRespType ?? (type === 'MARKET' || t === 'LIMIT' ? 'FULL' : 'ACK');
+    if (resp !== 'ACK' && resp !== 'RESULT' && resp !== 'FULL') {
+      fail(-1130, "Data sent for parameter 'newOrderRespType' is not valid.");
+    }
+    const fills: ExecutionReport[] = [];
+    this.spotFillsOfSubmit = fills;
+    let result: SimResult<SimOrderView>;
+    try {
+      result = this.engine.submit({
+        clientOrderId: p.newClientOrderId ?? '',
+        symbol: inst.symbol,
+        side,
+        type,
+        quantity,
+        ...(type === 'LIMIT' && p.price !== undefined ? { price: p.price } : {}),
+        ...(type === 'STOP_MARKET' || type === 'TAKE_PROFIT_MARKET' ? { stopPrice: p.stopPrice } : {}),
+        ...(timeInForce === undefined ? {} : { timeInForce }),
+      });
+    } finally {
+      this.spotFillsOfSubmit = undefined;
+    }
+    const v = unwrap(result);
+    return spotNewOrderJson(
+      v,
+      resp,
+      this.engine.time(),
+      fills.filter((f) => f.orderId === v.orderId),
+    );
+  }
+
+  private spotFind(p: Readonly<Record<string, string>>, missing: number): SimOrderView {
+    const inst = this.symbolParam(p, this.spotInstruments);
+    const orderId = intParam(p, 'orderId');
+    const cid = p.origClientOrderId;
+    if (orderId === undefined && (cid === undefined || cid === '')) {
+      fail(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
+    }
+    const r = this.engine.query({
+      symbol: inst.symbol,
+      ...(orderId === undefined ? {} : { orderId }),
+      ...(cid === undefined ? {} : { clientOrderId: cid }),
+    });
+    if (!r.ok) fail(missing, missing === -2011 ? 'Unknown order sent.' : 'Order does not exist.');
+    return r.value;
+  }
+
+  private spotQuery(p: Readonly<Record<string, string>>): Json {
+    return spotOrderJson(this.spotFind(p, -2013));
+  }
+
+  private spotCancel(p: Readonly<Record<string, string>>): Json {
+    const v = this.spotFind(p, -2011);
+    const after = unwrap(this.engine.cancel({ symbol: v.symbol, orderId: v.orderId }));
+    return spotOrderJson(after, p.newClientOrderId ?? `sim-cancel-${after.orderId}`);
+  }
+
+  private spotOpenOrders(p: Readonly<Record<string, string>>): Json[] {
+    const symbol = p.symbol === undefined ? undefined : this.symbolParam(p, this.spotInstruments).symbol;
+    return this.engine
+      .openOrders(symbol)
+      .filter((o) => this.spotInstruments.has(o.symbol))
+      .map((o) => spotOrderJson(o));
+  }
+
   /** The engine order a regular order query may see (algo orders only once triggered). */
   private visibleOrder(p: Readonly<Record<string, string>>, missingCode: number): SimOrderView {
     const inst = this.symbolParam(p);
@@ -1039,6 +1480,74 @@ export class SimServer {
       .openOrders(symbol)
       .filter((o) => !this.algoByEngineId.has(o.orderId) && this.instruments.has(o.symbol))
       .map((o) => orderJson(o));
+  }
+
+  /** GET /fapi/v1/allOrders: symbol required; orderId = from that id; startTime/endTime on `time`; limit <= 1000. */
+  private allOrders(p: Readonly<Record<string, string>>): Json[] {
+    const inst = this.symbolParam(p);
+    const limit = limitParam(p, 500, 1000);
+    const fromId = intParam(p, 'orderId');
+    const start = intParam(p, 'startTime');
+    const end = intParam(p, 'endTime');
+    const rows: Json[] = [];
+    for (const id of this.orderIds.get(inst.symbol) ?? []) {
+      if (fromId !== undefined && id < fromId) continue;
+      const algo = this.algoByEngineId.get(id);
+      if (algo !== undefined && algo.status !== 'TRIGGERED' && algo.status !== 'FINISHED') continue;
+      const r = this.engine.query({ symbol: inst.symbol, orderId: id });
+      if (!r.ok) continue;
+      const v = r.value;
+      if ((start !== undefined && v.time < start) || (end !== undefined && v.time > end)) continue;
+      rows.push(this.engineOrderJson(v));
+    }
+    // Binance: with orderId the first `limit` from it, otherwise the most recent `limit`
+    return fromId !== undefined ? rows.slice(0, limit) : rows.slice(Math.max(0, rows.length - limit));
+  }
+
+  /** GET /fapi/v1/userTrades: symbol required; orderId, fromId (trade id), startTime/endTime, limit <= 1000. */
+  private userTrades(
+    p: Readonly<Record<string, string>>,
+    market: ReadonlyMap<string, Instrument> = this.instruments,
+  ): Json[] {
+    const inst = this.symbolParam(p, market);
+    const limit = limitParam(p, 500, 1000);
+    const orderId = intParam(p, 'orderId');
+    const fromId = intParam(p, 'fromId');
+    const start = intParam(p, 'startTime');
+    const end = intParam(p, 'endTime');
+    const rows = (this.fills.get(inst.symbol) ?? []).filter(
+      (t) =>
+        (orderId === undefined || t.orderId === orderId) &&
+        (fromId === undefined || t.tradeId >= fromId) &&
+        (start === undefined || t.time >= start) &&
+        (end === undefined || t.time <= end),
+    );
+    const picked = fromId !== undefined ? rows.slice(0, limit) : rows.slice(Math.max(0, rows.length - limit));
+    return picked.map(this.spotInstruments.has(inst.symbol) ? spotTradeJson : userTradeJson);
+  }
+
+  /**
+   * GET /fapi/v1/leverageBracket: the engine has one maintenance margin rate per symbol and no notional
+   * caps, so each symbol has one bracket (initialLeverage 125, floor 0, cap MAX_NOTIONAL, its mmr).
+   * Without symbol: an array; with symbol: that symbol's object (Binance's two documented shapes).
+   */
+  private leverageBracket(p: Readonly<Record<string, string>>): Json | Json[] {
+    const row = (inst: Instrument): Json => ({
+      symbol: inst.symbol,
+      notionalCoef: 1.0,
+      brackets: [
+        {
+          bracket: 1,
+          initialLeverage: 125,
+          notionalCap: Number(MAX_NOTIONAL),
+          notionalFloor: 0,
+          maintMarginRatio: Number(inst.maintMarginRate ?? '0'),
+          cum: 0.0,
+        },
+      ],
+    });
+    if (p.symbol !== undefined) return row(this.symbolParam(p));
+    return [...this.instruments.values()].map(row);
   }
 
   private leverage(p: Readonly<Record<string, string>>): Json {
@@ -1337,6 +1846,12 @@ function intParam(p: Readonly<Record<string, string>>, name: string): number | u
   if (!/^-?\d{1,16}$/.test(v))
     fail(-1100, `Illegal characters found in parameter '${name}'; legal range is '^[0-9]{1,20}$'.`);
   return Number(v);
+}
+
+function limitParam(p: Readonly<Record<string, string>>, dflt: number, max: number): number {
+  const n = intParam(p, 'limit') ?? dflt;
+  if (n < 1 || n > max) fail(-1130, "Data sent for parameter 'limit' is not valid.");
+  return n;
 }
 
 function boolParam(p: Readonly<Record<string, string>>, name: string): boolean {
