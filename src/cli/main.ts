@@ -14,7 +14,7 @@ import { formatPreflight, runPreflight } from '../app/preflight.js';
 import { serveSim } from '../app/sim-serve.js';
 import { analyzeLookahead, evenCuts } from '../app/backtest/lookahead.js';
 import { backtestJson, formatBacktest } from '../app/backtest/report.js';
-import { runBacktest } from '../app/backtest/run.js';
+import { backtestProgress, runBacktestCli, writeBacktestHtml } from './backtest-report-command.js';
 import { isInterval, type Interval } from '../domain/market.js';
 import { writeFileSync } from 'node:fs';
 import { doctor } from '../app/doctor.js';
@@ -333,6 +333,8 @@ function buildProgram(io: CliIo): Command {
       'resume after a daily-loss halt at the next UTC day (default: stay halted, as live)',
     )
     .option('--json <file>', 'write the result and the trade list as JSON')
+    .option('--html <file>', 'write a self-contained HTML report: chart, SMC zones, trades, equity, metrics')
+    .option('--no-progress', 'no progress bar (it is shown on stderr only when stderr is a terminal)')
     .action(
       async (
         o: {
@@ -345,28 +347,39 @@ function buildProgram(io: CliIo): Command {
           balance: number;
           resumeDaily?: boolean;
           json?: string;
+          html?: string;
+          progress: boolean;
         },
         cmd: Command,
       ) => {
         const { config } = load(io, cmd.optsWithGlobals<GlobalOptions>());
-        const logger = loggerFromConfig(Object.freeze({ ...config, logLevel: 'warn' as const }), io.stderr);
-        const result = await runBacktest({
-          config,
-          file: path.resolve(io.cwd, o.data),
-          symbol: o.symbol.toUpperCase(),
-          interval: o.interval,
-          balance: o.balance,
-          logger,
-          ...(o.from === undefined ? {} : { from: o.from }),
-          ...(o.to === undefined ? {} : { to: o.to }),
-          ...(o.slippage === undefined ? {} : { slippage: o.slippage }),
-          ...(o.resumeDaily === true ? { resumeAfterHalt: 'next-day' as const } : {}),
-        });
+        const progress = backtestProgress(io, o.progress);
+        const logger = loggerFromConfig(
+          Object.freeze({ ...config, logLevel: 'warn' as const }),
+          progress.stream,
+        );
+        const run = await runBacktestCli(
+          {
+            config,
+            file: path.resolve(io.cwd, o.data),
+            symbol: o.symbol.toUpperCase(),
+            interval: o.interval,
+            balance: o.balance,
+            logger,
+            ...(o.from === undefined ? {} : { from: o.from }),
+            ...(o.to === undefined ? {} : { to: o.to }),
+            ...(o.slippage === undefined ? {} : { slippage: o.slippage }),
+            ...(o.resumeDaily === true ? { resumeAfterHalt: 'next-day' as const } : {}),
+          },
+          progress,
+        );
+        const result = run.result;
         io.stdout.write(formatBacktest(result));
         if (o.json !== undefined) {
           writeFileSync(path.resolve(io.cwd, o.json), backtestJson(result));
           io.stdout.write(`result written to ${path.resolve(io.cwd, o.json)}\n`);
         }
+        if (o.html !== undefined) writeBacktestHtml(io, run, o.html, config);
       },
     );
 

@@ -1,5 +1,5 @@
 /** The terminal summary of a backtest (a plain table) and the `--json FILE` document. */
-import type { TradeStats } from './metrics.js';
+import type { BacktestMetrics, TradeStats } from './metrics.js';
 import type { BacktestResult } from './run.js';
 
 const NA = 'n/a';
@@ -50,70 +50,88 @@ function statsRow(name: string, s: TradeStats): string[] {
   ];
 }
 
+/** The first line of the summary. */
+export function headline(r: BacktestResult): string {
+  const first = r.trade_list[0];
+  const span = first === undefined ? '' : ` (first trade ${iso(first.entryTime)})`;
+  return `AEGIS backtest ${r.symbol} ${r.interval}: ${r.candles.toLocaleString('en-US')} candles${span}`;
+}
+
+/** The key / value rows of the summary (shared by the terminal summary and the HTML report). */
+export function summaryRows(r: BacktestResult): string[][] {
+  const m = r.metrics;
+  return [
+    ['net PnL', `${num(m.net_pnl)} (${pct(m.return)})`],
+    ['equity', `${num(m.start_equity)} -> ${num(m.end_equity)}`],
+    ['CAGR', pct(m.cagr)],
+    ['Sharpe (daily, 365)', num(m.sharpe)],
+    ['Sortino (daily, 365)', num(m.sortino)],
+    ['Calmar', num(m.calmar)],
+    [
+      'max drawdown',
+      `${pct(m.max_drawdown)} (${num(m.max_drawdown_amount)}), ${duration(m.max_drawdown_duration_ms)}`,
+    ],
+    ['trades', `${m.all.trades} (${r.open_positions} still open), ${r.signals} signals`],
+    ['win rate', pct(m.all.win_rate, 1)],
+    ['profit factor', num(m.all.profit_factor)],
+    ['expectancy', `${num(m.all.expectancy_r, 3)} R`],
+    ['exposure', pct(m.exposure, 1)],
+    ['average holding', duration(m.all.avg_holding_ms)],
+    ['fees paid', num(m.fees_paid)],
+    [
+      'data',
+      `${r.gaps} gaps (${r.missing_bars} bars missing), ${r.duplicates} duplicates dropped, ${r.rejected} rejected`,
+    ],
+    [
+      'risk denials',
+      Object.entries(r.denials)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none',
+    ],
+    ['kill switch', killSwitch(r)],
+    ['errors', String(r.errors)],
+    ['fingerprint', r.fingerprint],
+    [
+      'speed',
+      `${r.candles_per_sec.toLocaleString('en-US')} candles/s (${r.elapsed_ms} ms, of which ${r.load_ms} ms loading)`,
+    ],
+  ];
+}
+
+/** Per-group table (all, per symbol, per tier), header row first. */
+export function groupRows(m: BacktestMetrics): string[][] {
+  return [
+    ['group', 'trades', 'net PnL', 'win rate', 'PF', 'exp. R', 'avg hold'],
+    statsRow('all', m.all),
+    ...Object.entries(m.by_symbol).map(([k, v]) => statsRow(k, v)),
+    ...Object.entries(m.by_tier).map(([k, v]) => statsRow(k, v)),
+  ];
+}
+
+/** Confidence calibration table, header row first. */
+export function calibrationRows(m: BacktestMetrics): string[][] {
+  return [
+    ['confidence', 'trades', 'hit rate', 'avg R'],
+    ...m.calibration.map((c) => [
+      `${c.from.toFixed(1)}-${c.to.toFixed(1)}`,
+      String(c.trades),
+      pct(c.hit_rate, 1),
+      num(c.avg_r, 3),
+    ]),
+  ];
+}
+
 /** The summary printed at the end of `aegis backtest`. */
 export function formatBacktest(r: BacktestResult): string {
   const m = r.metrics;
-  const first = r.trade_list[0];
-  const span = first === undefined ? '' : ` (first trade ${iso(first.entryTime)})`;
   const lines = [
-    `AEGIS backtest ${r.symbol} ${r.interval}: ${r.candles.toLocaleString('en-US')} candles${span}`,
+    headline(r),
     '',
-    ...table(
-      [
-        ['net PnL', `${num(m.net_pnl)} (${pct(m.return)})`],
-        ['equity', `${num(m.start_equity)} -> ${num(m.end_equity)}`],
-        ['CAGR', pct(m.cagr)],
-        ['Sharpe (daily, 365)', num(m.sharpe)],
-        ['Sortino (daily, 365)', num(m.sortino)],
-        ['Calmar', num(m.calmar)],
-        [
-          'max drawdown',
-          `${pct(m.max_drawdown)} (${num(m.max_drawdown_amount)}), ${duration(m.max_drawdown_duration_ms)}`,
-        ],
-        ['trades', `${m.all.trades} (${r.open_positions} still open), ${r.signals} signals`],
-        ['win rate', pct(m.all.win_rate, 1)],
-        ['profit factor', num(m.all.profit_factor)],
-        ['expectancy', `${num(m.all.expectancy_r, 3)} R`],
-        ['exposure', pct(m.exposure, 1)],
-        ['average holding', duration(m.all.avg_holding_ms)],
-        ['fees paid', num(m.fees_paid)],
-        [
-          'data',
-          `${r.gaps} gaps (${r.missing_bars} bars missing), ${r.duplicates} duplicates dropped, ${r.rejected} rejected`,
-        ],
-        [
-          'risk denials',
-          Object.entries(r.denials)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ') || 'none',
-        ],
-        ['kill switch', killSwitch(r)],
-        ['errors', String(r.errors)],
-        ['fingerprint', r.fingerprint],
-        [
-          'speed',
-          `${r.candles_per_sec.toLocaleString('en-US')} candles/s (${r.elapsed_ms} ms, of which ${r.load_ms} ms loading)`,
-        ],
-      ],
-      true,
-    ),
+    ...table(summaryRows(r), true),
     '',
-    ...table([
-      ['group', 'trades', 'net PnL', 'win rate', 'PF', 'exp. R', 'avg hold'],
-      statsRow('all', m.all),
-      ...Object.entries(m.by_symbol).map(([k, v]) => statsRow(k, v)),
-      ...Object.entries(m.by_tier).map(([k, v]) => statsRow(k, v)),
-    ]),
+    ...table(groupRows(m)),
     '',
-    ...table([
-      ['confidence', 'trades', 'hit rate', 'avg R'],
-      ...m.calibration.map((c) => [
-        `${c.from.toFixed(1)}-${c.to.toFixed(1)}`,
-        String(c.trades),
-        pct(c.hit_rate, 1),
-        num(c.avg_r, 3),
-      ]),
-    ]),
+    ...table(calibrationRows(m)),
     '',
     `n/a: fewer than ${m.min_trades} trades in the group`,
   ];

@@ -69,7 +69,7 @@ export interface BacktestOptions {
   readonly resumeAfterHalt?: 'never' | 'next-day';
   /** Ratios are n/a below this many trades. Default 10. */
   readonly minTrades?: number;
-  /** Called every `progressEvery` candles (default 10 000) with (done, total). */
+  /** Called every `progressEvery` candles (default 10 000) with (done, total); see progress.ts. */
   readonly onProgress?: (done: number, total: number) => void;
   readonly progressEvery?: number;
   readonly logger: Logger;
@@ -120,6 +120,8 @@ export interface BacktestRun {
   readonly signals: readonly Signal[];
   readonly canonicalTrades: string;
   readonly curve: readonly EquityPoint[];
+  /** The candles given to the engine (after from/to; the same array, no copy): for the HTML report. */
+  readonly candles: readonly Candle[];
 }
 
 const DEFAULT_BALANCE = 10_000;
@@ -328,7 +330,7 @@ export async function runBacktestDetailed(o: BacktestOptions): Promise<BacktestR
     metrics,
     trade_list: trades,
   };
-  return { result, signals: recorder.signals, canonicalTrades: canonical, curve };
+  return { result, signals: recorder.signals, canonicalTrades: canonical, curve, candles };
 }
 
 /** The simulator's instruments for BTCUSDT / ETHUSDT; a permissive generic one for another *USDT symbol. */
