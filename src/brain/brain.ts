@@ -38,6 +38,14 @@ export class Brain {
   private readonly symbols = new Map<string, SymbolState>();
   private readonly tradeInterval: Interval;
   private readonly higherInterval: Interval | undefined;
+  /**
+   * The strategy and view of the last (symbol, interval) fed: a backtest or a single-symbol feed repeats
+   * it candle after candle, so the two Map lookups are skipped then.
+   */
+  private lastSymbol = '';
+  private lastInterval: Interval | undefined;
+  private lastStrategy: Strategy | undefined;
+  private lastView: TimeframeView = NO_VIEW;
 
   constructor(
     private readonly bus: EventBus<AegisTopics>,
@@ -59,12 +67,28 @@ export class Brain {
       this.counters.inc(candle.synthetic ? 'synthetic_skipped' : 'forming_ignored');
       return undefined;
     }
-    const strategy = this.strategyFor(candle.symbol, candle.interval);
-    if (strategy === undefined) return undefined;
+    let strategy: Strategy | undefined;
+    let view: TimeframeView;
+    if (
+      this.lastStrategy !== undefined &&
+      candle.interval === this.lastInterval &&
+      candle.symbol === this.lastSymbol
+    ) {
+      strategy = this.lastStrategy;
+      view = this.lastView;
+    } else {
+      strategy = this.strategyFor(candle.symbol, candle.interval);
+      if (strategy === undefined) return undefined;
+      view = this.symbols.get(candle.symbol)?.view ?? NO_VIEW;
+      this.lastSymbol = candle.symbol;
+      this.lastInterval = candle.interval;
+      this.lastStrategy = strategy;
+      this.lastView = view;
+    }
     this.counters.inc('candles');
     let intent: SignalIntent | undefined;
     try {
-      intent = strategy.onCandle(candle, this.symbols.get(candle.symbol)?.view ?? NO_VIEW);
+      intent = strategy.onCandle(candle, view);
     } catch (caught) {
       const err = toError(caught);
       this.counters.inc('strategy_errors');

@@ -1,5 +1,4 @@
 import { ConfigError, DataError } from '../../core/errors.js';
-import { MonotonicDeque } from './deque.js';
 import { FvgDetector } from './fvg.js';
 import { LiquidityDetector } from './liquidity.js';
 import { OrderBlockDetector } from './order-blocks.js';
@@ -7,8 +6,6 @@ import { PremiumDiscount, type PdState } from './premium-discount.js';
 import { BREAK_DOWN, BREAK_UP, StructureDetector } from './structure.js';
 import { SWING_FINALISED, SWING_PENDING_CHANGED, SwingAlternation, type SwingPoint } from './swings.js';
 import type { Dir, ResolvedSmcOptions, SmcBar, SmcEvent, SmcOptions } from './types.js';
-
-const NO_EVENTS: readonly SmcEvent[] = Object.freeze([]);
 
 export function resolveSmcOptions(options: SmcOptions): ResolvedSmcOptions {
   const r: ResolvedSmcOptions = {
@@ -53,22 +50,28 @@ export class SmcEngine {
   private readonly rc: Float64Array;
   private readonly rv: Float64Array;
   private readonly rt: Float64Array;
-  private readonly winMax = new MonotonicDeque(true);
-  private readonly winMin = new MonotonicDeque(false);
   private readonly swings = new SwingAlternation();
   private readonly structure: StructureDetector;
   private readonly obs: OrderBlockDetector;
   private readonly fvg = new FvgDetector();
   private readonly liquidity: LiquidityDetector;
   private readonly pd = new PremiumDiscount();
-  /** Events of the candle being processed (copied out, then cleared). */
-  private readonly scratch: SmcEvent[] = [];
+  /**
+   * Events of the candle being processed. When a candle emits, this very array is handed to the caller and
+   * a fresh one takes its place: cheaper than `slice()` + `length = 0` (setting length is a runtime call).
+   * A candle without events returns a fresh empty array instead (see `update`).
+   */
+  private scratch: SmcEvent[] = [];
+  /** L (cached: read on every candle). */
+  private readonly L: number;
 
   constructor(options: SmcOptions) {
     this.options = resolveSmcOptions(options);
     let cap = 8;
-    while (cap < this.options.swingLength + 4) cap *= 2;
+    // the ring holds the swing window (the last 2L candles) and a little more
+    while (cap < 2 * this.options.swingLength + 4) cap *= 2;
     this.mask = cap - 1;
+    this.L = this.options.swingLength;
     this.ro = new Float64Array(cap);
     this.rh = new Float64Array(cap);
     this.rl = new Float64Array(cap);
@@ -105,9 +108,10 @@ export class SmcEngine {
   }
 
   /**
-   * Feed the next closed candle. Returns the events it decided, in emission order (a new array per call,
-   * or a shared frozen empty array). A candle with `closed: false`, non-finite values, high < low or a
-   * negative volume is rejected with DataError (DATA_REJECTED) and leaves the engine unchanged.
+   * Feed the next closed candle. Returns the events it decided, in emission order: a new array per call
+   * that the caller may keep, empty when the candle decided nothing. A candle with `closed: false`,
+   * non-finite values, high < low or a negative volume is rejected with DataError (DATA_REJECTED) and
+   * leaves the engine unchanged.
    */
   update(bar: SmcBar): readonly SmcEvent[] {
     if (bar.closed === false) {
@@ -177,20 +181,34 @@ export class SmcEngine {
       );
     }
 
-    // Swings: row i = t - L against the window [i - L + 1, i + L] = the last 2L candles.
-    const L = this.options.swingLength;
-    this.winMax.push(t, h, 0, 0, false);
-    this.winMin.push(t, l, 0, 0, false);
-    this.winMax.dropThrough(t - 2 * L);
-    this.winMin.dropThrough(t - 2 * L);
+    // Swings: row i = t - L against the window [i - L + 1, i + L] = the last 2L candles: h[i] is a
+    // candidate high when no high in the window exceeds it (low: mirror). The ring is scanned outwards
+    // from i, stopping as soon as both tests failed: most rows fail on a neighbour, so this costs a few
+    // reads per candle (cheaper than two sliding-window deques; worst case the 2L − 1 other rows).
+    const L = this.L;
     const i = t - L;
     if (i >= 2 * L - 1) {
+      const rh = this.rh;
+      const rl = this.rl;
       const ai = i & m;
-      const hi = this.rh[ai] as number;
-      const li = this.rl[ai] as number;
+      const hi = rh[ai] as number;
+      const li = rl[ai] as number;
+      let isHigh = true;
+      let isLow = true;
+      for (let d = 1; d <= L; d++) {
+        const after = (i + d) & m;
+        if ((rh[after] as number) > hi) isHigh = false;
+        if ((rl[after] as number) < li) isLow = false;
+        if (d < L) {
+          const before = (i - d) & m;
+          if ((rh[before] as number) > hi) isHigh = false;
+          if ((rl[before] as number) < li) isLow = false;
+        }
+        if (!isHigh && !isLow) break;
+      }
       let side: Dir | 0 = 0;
-      if (hi === this.winMax.frontValue()) side = 1;
-      else if (li === this.winMin.frontValue()) side = -1;
+      if (isHigh) side = 1;
+      else if (isLow) side = -1;
       if (side !== 0) {
         const changed = this.swings.offer(side, i, this.rt[ai] as number, side === 1 ? hi : li, t, time, out);
         if ((changed & SWING_FINALISED) !== 0) {
@@ -225,9 +243,10 @@ export class SmcEngine {
     }
     this.obs.pushRow(t, h, l, time);
     this.pd.onClose(t, time, c, out);
-    if (out.length === 0) return NO_EVENTS;
-    const events = out.slice();
-    out.length = 0;
-    return events;
+    // Not a shared frozen empty array: a frozen array has another elements kind, and a consumer looping
+    // over both kinds (for…of in the strategy) leaves the fast path; an empty literal is nearly free.
+    if (out.length === 0) return [];
+    this.scratch = [];
+    return out;
   }
 }

@@ -24,9 +24,9 @@ interface Block {
  */
 export class OrderBlockDetector {
   /** Lows of rows after the latest swing high (front = lowest, latest on ties). */
-  private readonly lowsSinceHigh = new MonotonicDeque(false);
+  private readonly lowsSinceHigh = new MonotonicDeque(false, true);
   /** Highs of rows after the latest swing low (front = highest, latest on ties). */
-  private readonly highsSinceLow = new MonotonicDeque(true);
+  private readonly highsSinceLow = new MonotonicDeque(true, true);
   private readonly live: [Block[], Block[]] = [[], []];
   private nextId = 0;
 
@@ -177,8 +177,8 @@ export class OrderBlockDetector {
 
   /** Add candle t to the since-swing extremes (after `create`). */
   pushRow(t: number, h: number, l: number, time: number): void {
-    this.lowsSinceHigh.push(t, l, h, time, true);
-    this.highsSinceLow.push(t, h, l, time, true);
+    this.lowsSinceHigh.push(t, l, h, time);
+    this.highsSinceLow.push(t, h, l, time);
   }
 }
 

@@ -24,7 +24,32 @@ export class PremiumDiscount {
   private high: SwingPoint | null = null;
   private low: SwingPoint | null = null;
   private zone: PdZone | null = null;
-  state: PdState | null = null;
+  /**
+   * Position and zone of the last close while the range is valid (`valid`). The PdState object is only
+   * built when someone asks for it (`state`), not on every candle: most candles nobody reads it.
+   */
+  private valid = false;
+  private position = 0;
+  private closeZone: PdZone = 'equilibrium';
+  private cached: PdState | null = null;
+
+  /** The state after the last candle, or null while there is no valid dealing range. */
+  get state(): PdState | null {
+    if (!this.valid) return null;
+    if (this.cached === null) {
+      const hi = this.high as SwingPoint;
+      const lo = this.low as SwingPoint;
+      this.cached = {
+        low: lo.level,
+        lowRow: lo.row,
+        high: hi.level,
+        highRow: hi.row,
+        position: this.position,
+        zone: this.closeZone,
+      };
+    }
+    return this.cached;
+  }
 
   onFinal(s: SwingPoint, t: number, tTime: number, c: number, out: SmcEvent[]): void {
     if (s.side === 1) this.high = s;
@@ -44,13 +69,16 @@ export class PremiumDiscount {
   onClose(t: number, tTime: number, c: number, out: SmcEvent[]): void {
     const hi = this.high;
     const lo = this.low;
+    this.cached = null;
     if (hi === null || lo === null || this.zone === null) {
-      this.state = null;
+      this.valid = false;
       return;
     }
     const position = (c - lo.level) / (hi.level - lo.level);
     const zone = zoneOf(position);
-    this.state = { low: lo.level, lowRow: lo.row, high: hi.level, highRow: hi.row, position, zone };
+    this.valid = true;
+    this.position = position;
+    this.closeZone = zone;
     if (zone !== this.zone) {
       this.zone = zone;
       out.push(this.event('zone', hi, lo, position, zone, t, tTime));

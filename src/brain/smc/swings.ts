@@ -38,6 +38,8 @@ export class SwingAlternation {
     out: SmcEvent[],
   ): number {
     const p = this.pending;
+    if (p !== null && p.side === side && !(side === 1 ? level > p.level : level < p.level)) return 0;
+    // only a candidate that changes something is allocated
     const cand: SwingPoint = { side, row, time, level, detectedRow: t };
     if (p === null) {
       this.pending = cand;
@@ -45,8 +47,6 @@ export class SwingAlternation {
       return SWING_PENDING_CHANGED;
     }
     if (p.side === side) {
-      const better = side === 1 ? level > p.level : level < p.level;
-      if (!better) return 0;
       this.pending = cand;
       out.push(swingEvent('replaced', cand, t, tTime, p.row));
       return SWING_PENDING_CHANGED;
