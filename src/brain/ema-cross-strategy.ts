@@ -1,5 +1,6 @@
 import { ATR, EMA } from './indicators/index.js';
 import type { Candle } from '../domain/market.js';
+import { num, type ParamSpec, type StrategyDefinition } from './parameters.js';
 import type { SignalIntent, Strategy, TimeframeView } from './strategy.js';
 
 export interface EmaCrossOptions {
@@ -65,3 +66,49 @@ export class EmaCrossStrategy implements Strategy {
     };
   }
 }
+
+/** The tunable parameters of EmaCrossStrategy (docs/optimize.md). */
+export const EMA_CROSS_PARAMETERS: readonly ParamSpec[] = [
+  { name: 'fast', type: 'int', min: 2, max: 200, default: 9, description: 'fast EMA period' },
+  { name: 'slow', type: 'int', min: 3, max: 400, default: 21, description: 'slow EMA period' },
+  { name: 'atrPeriod', type: 'int', min: 2, max: 200, default: 14, description: 'ATR period' },
+  {
+    name: 'stopAtr',
+    type: 'float',
+    min: 0.1,
+    max: 10,
+    step: 0.25,
+    default: 1.5,
+    description: 'stop distance in ATRs',
+  },
+  {
+    name: 'rewardR',
+    type: 'float',
+    min: 0.5,
+    max: 10,
+    step: 0.5,
+    default: 2,
+    description: 'take-profit in multiples of the stop distance',
+  },
+];
+
+export const EMA_CROSS_DEFINITION: StrategyDefinition = {
+  name: 'ema-cross',
+  description: 'EMA cross with an ATR stop and an R-multiple target',
+  parameters: EMA_CROSS_PARAMETERS,
+  check(values) {
+    return num(values, 'fast') < num(values, 'slow')
+      ? []
+      : [`fast (${String(values.fast)}) must be below slow (${String(values.slow)})`];
+  },
+  create(values) {
+    const o: EmaCrossOptions = {
+      fast: num(values, 'fast'),
+      slow: num(values, 'slow'),
+      atrPeriod: num(values, 'atrPeriod'),
+      stopAtr: num(values, 'stopAtr'),
+      rewardR: num(values, 'rewardR'),
+    };
+    return () => new EmaCrossStrategy(o);
+  },
+};

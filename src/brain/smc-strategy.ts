@@ -2,6 +2,7 @@ import { ATR, EMA, RSI } from './indicators/index.js';
 import { SmcEngine, type SmcEvent, type SmcOptions } from './smc/index.js';
 import type { Candle } from '../domain/market.js';
 import type { PatternRef, Side } from '../domain/signal.js';
+import { num, type ParamSpec, type StrategyDefinition } from './parameters.js';
 import type { SignalIntent, Strategy, TimeframeView } from './strategy.js';
 
 /** Weights of the confidence components (any non-negative numbers; they are normalised). */
@@ -109,7 +110,16 @@ export class SmcStrategy implements Strategy {
   private readonly rsi: RSI;
   private readonly atr: ATR;
   private readonly atrPctSlow = new EMA(100);
-  private readonly zones = new Map<string, Zone>();
+  /** Live zones in creation order, keyed OB id → 2·id, FVG id → 2·id + 1 (a number key needs no string). */
+  private readonly zones = new Map<number, Zone>();
+  /**
+   * Highest top of the live bullish zones and lowest bottom of the live bearish ones: a long needs a zone
+   * with low <= top (a short: high >= bottom), so `continuation` skips the zone scan when no zone can be
+   * touched. Recomputed lazily after the extreme zone left (`extremesStale`).
+   */
+  private bullMaxTop = Number.NEGATIVE_INFINITY;
+  private bearMinBottom = Number.POSITIVE_INFINITY;
+  private extremesStale = false;
   private readonly pools = new Map<number, { side: 'buy' | 'sell'; level: number }>();
   private lastBreak: Break | undefined;
   private lastSweep: Sweep | undefined;
@@ -189,7 +199,7 @@ export class SmcStrategy implements Strategy {
     switch (e.type) {
       case 'orderBlock':
         if (e.action === 'created') {
-          this.zones.set(`OB${e.id}`, {
+          this.addZone(2 * e.id, {
             kind: 'OB',
             id: e.id,
             direction: e.direction,
@@ -198,11 +208,11 @@ export class SmcStrategy implements Strategy {
             time: e.time,
             decidedTime: e.decidedTime,
           });
-        } else this.zones.delete(`OB${e.id}`); // mitigated blocks are spent; invalidated/evicted are gone
+        } else this.removeZone(2 * e.id); // mitigated blocks are spent; invalidated/evicted are gone
         break;
       case 'fvg':
         if (e.action === 'created') {
-          this.zones.set(`FVG${e.id}`, {
+          this.addZone(2 * e.id + 1, {
             kind: 'FVG',
             id: e.id,
             direction: e.direction,
@@ -211,7 +221,7 @@ export class SmcStrategy implements Strategy {
             time: e.time,
             decidedTime: e.decidedTime,
           });
-        } else this.zones.delete(`FVG${e.id}`); // first touch (mitigated) spends a gap
+        } else this.removeZone(2 * e.id + 1); // first touch (mitigated) spends a gap
         break;
       case 'structure':
       case 'liquidity':
@@ -222,8 +232,34 @@ export class SmcStrategy implements Strategy {
     // keep the newest MAX_ZONES: old zones far from price only cost time
     if (this.zones.size > MAX_ZONES) {
       const oldest = this.zones.keys().next().value;
-      if (oldest !== undefined) this.zones.delete(oldest);
+      if (oldest !== undefined) this.removeZone(oldest);
     }
+  }
+
+  private addZone(key: number, z: Zone): void {
+    this.zones.set(key, z);
+    if (z.direction === 1) this.bullMaxTop = Math.max(this.bullMaxTop, z.top);
+    else this.bearMinBottom = Math.min(this.bearMinBottom, z.bottom);
+  }
+
+  private removeZone(key: number): void {
+    const z = this.zones.get(key);
+    if (z === undefined) return;
+    this.zones.delete(key);
+    if (z.direction === 1 ? z.top === this.bullMaxTop : z.bottom === this.bearMinBottom)
+      this.extremesStale = true;
+  }
+
+  private refreshExtremes(): void {
+    let maxTop = Number.NEGATIVE_INFINITY;
+    let minBottom = Number.POSITIVE_INFINITY;
+    for (const z of this.zones.values()) {
+      if (z.direction === 1) maxTop = Math.max(maxTop, z.top);
+      else minBottom = Math.min(minBottom, z.bottom);
+    }
+    this.bullMaxTop = maxTop;
+    this.bearMinBottom = minBottom;
+    this.extremesStale = false;
   }
 
   private reversal(b: Break, candle: Candle, atr: number, view: TimeframeView): SignalIntent | undefined {
@@ -276,6 +312,12 @@ export class SmcStrategy implements Strategy {
     const long = trend === 1;
     // the return must close as a candle of the trade's direction: checked before scanning the zones
     if (long ? !(candle.close > candle.open) : !(candle.close < candle.open)) return undefined;
+    // no zone reachable by this candle (a stale extreme is only an upper/lower bound: refresh before scanning)
+    if (long ? this.bullMaxTop < candle.low : this.bearMinBottom > candle.high) return undefined;
+    if (this.extremesStale) {
+      this.refreshExtremes();
+      if (long ? this.bullMaxTop < candle.low : this.bearMinBottom > candle.high) return undefined;
+    }
     const touched: Zone[] = [];
     for (const z of this.zones.values()) {
       if (
@@ -385,3 +427,99 @@ export class SmcStrategy implements Strategy {
     return { side, confidence, entry, stop, takeProfit: target, patterns, setup };
   }
 }
+
+/**
+ * The tunable parameters of SmcStrategy (docs/optimize.md). Defaults are those of
+ * defaultSmcStrategyOptions (rsiPeriod / atrPeriod: the config's RSI_PERIOD / ATR_PERIOD when a caller
+ * passes them as the base values).
+ */
+export const SMC_PARAMETERS: readonly ParamSpec[] = [
+  { name: 'swingLength', type: 'int', min: 2, max: 50, default: 5, description: 'SMC swing length L' },
+  { name: 'rsiPeriod', type: 'int', min: 2, max: 200, default: 14, description: 'RSI period' },
+  { name: 'atrPeriod', type: 'int', min: 2, max: 200, default: 14, description: 'ATR period' },
+  {
+    name: 'stopAtr',
+    type: 'float',
+    min: 0,
+    max: 10,
+    step: 0.25,
+    default: 0.5,
+    description: 'stop beyond the zone / sweep extreme plus this many ATRs',
+  },
+  {
+    name: 'rewardR',
+    type: 'float',
+    min: 0.5,
+    max: 20,
+    step: 0.5,
+    default: 2,
+    description: 'take-profit as a multiple of the risk',
+  },
+  {
+    name: 'minR',
+    type: 'float',
+    min: 0.25,
+    max: 20,
+    step: 0.25,
+    default: 1.5,
+    description: 'smallest reward/risk accepted when the target is the opposite liquidity',
+  },
+  {
+    name: 'structureLookback',
+    type: 'int',
+    min: 1,
+    max: 1000,
+    step: 10,
+    default: 60,
+    description: 'candles a break of structure supports a continuation',
+  },
+  {
+    name: 'sweepLookback',
+    type: 'int',
+    min: 1,
+    max: 1000,
+    step: 5,
+    default: 20,
+    description: 'candles a liquidity sweep supports a reversal',
+  },
+  {
+    name: 'liquidityTolerance',
+    type: 'float',
+    min: 0,
+    max: 5,
+    step: 0.1,
+    default: 0.5,
+    description: 'equal highs/lows tolerance in ATRs',
+  },
+  {
+    name: 'closeBreak',
+    type: 'choice',
+    values: [true, false],
+    default: true,
+    description: 'structure breaks on the close (true) or on the wick (false)',
+  },
+];
+
+export const SMC_DEFINITION: StrategyDefinition = {
+  name: 'smc',
+  description: 'Smart Money Concepts confluence (the default strategy)',
+  parameters: SMC_PARAMETERS,
+  create(values) {
+    const base = defaultSmcStrategyOptions(num(values, 'rsiPeriod'), num(values, 'atrPeriod'));
+    const o: SmcStrategyOptions = {
+      ...base,
+      smc: {
+        ...base.smc,
+        swingLength: num(values, 'swingLength'),
+        liquidityTolerance: num(values, 'liquidityTolerance'),
+        closeBreak: values.closeBreak === true,
+      },
+      stopAtr: num(values, 'stopAtr'),
+      rewardR: num(values, 'rewardR'),
+      minR: num(values, 'minR'),
+      structureLookback: num(values, 'structureLookback'),
+      sweepLookback: num(values, 'sweepLookback'),
+    };
+    return () => new SmcStrategy(o);
+  },
+};

@@ -18,6 +18,7 @@ import { backtestProgress, runBacktestCli, writeBacktestHtml } from './backtest-
 import { isInterval, type Interval } from '../domain/market.js';
 import { writeFileSync } from 'node:fs';
 import { doctor } from '../app/doctor.js';
+import { registerOptimizeCommand } from './optimize-command.js';
 import { configMarkdown, formatConfigJson, formatConfigTable } from './config-command.js';
 
 export interface CliIo {
@@ -382,6 +383,14 @@ function buildProgram(io: CliIo): Command {
         if (o.html !== undefined) writeBacktestHtml(io, run, o.html, config);
       },
     );
+
+  registerOptimizeCommand(program, {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    cwd: io.cwd,
+    config: (cmd) => load(io, cmd.optsWithGlobals<GlobalOptions>()).config,
+    logger: (config) => loggerFromConfig(Object.freeze({ ...config, logLevel: 'warn' as const }), io.stderr),
+  });
 
   const analyze = program
     .command('analyze')
