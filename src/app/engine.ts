@@ -77,6 +77,7 @@ export function buildEngine(config: AegisConfig, edges: EngineEdges, logger: Log
     clock: edges.clock,
     venue: edges.venue,
     logger,
+    ...(edges.journal === undefined ? {} : { history: edges.journal }),
     isStale: (symbol) => data.isStale(symbol),
     config: {
       quoteAsset: 'USDT',

@@ -1,3 +1,4 @@
+import type { StrategyFactory } from '../brain/strategy.js';
 import type { SimulatedClock } from '../core/clock.js';
 import { AegisError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -41,6 +42,8 @@ export interface RunOptions {
   readonly onProcessed?: (eventTime: number) => void;
   /** Each time the market stream connection opens. */
   readonly onFeedConnected?: () => void;
+  /** The strategy (default: the SMC strategy); tests pass one that signals quickly. */
+  readonly strategy?: StrategyFactory;
 }
 
 export interface RunResult {
@@ -106,6 +109,20 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
   let paperVenue: SimVenue | undefined;
   let binanceVenue: BinanceFuturesVenue | undefined;
   let venue: ExecutionVenue;
+  // reconciliation after every user-stream (re)connect, before trading resumes (docs/reconciliation.md);
+  // the first connect happens before the engine starts: engine.start() reconciles then
+  const live: { engine?: Engine } = {};
+  const resync = async (): Promise<void> => {
+    const started = live.engine;
+    if (started === undefined) return;
+    const done = await started.trade.reconcile('user stream (re)connect');
+    if (done === undefined) {
+      throw new AegisError('VENUE_TRANSPORT', 'reconciliation after the user-stream reconnect failed');
+    }
+  };
+  const onReady = (ready: boolean): void => {
+    if (!ready) live.engine?.trade.markNotReconciled('user stream disconnected');
+  };
   if (mode === 'paper') {
     const info = await client.exchangeInfo();
     const wanted = new Set(config.symbols);
@@ -124,7 +141,7 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
       client,
       name: `binance-futures-${mode}`,
       logger: logger.child({ component: 'binance.venue' }),
-      userStream: { wsBaseUrl: wsUrl, clock: wall, scheduler: wall, random },
+      userStream: { wsBaseUrl: wsUrl, clock: wall, scheduler: wall, random, resync, onReady },
     });
     venue = binanceVenue;
   }
@@ -132,7 +149,14 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
   const journal = await openJournal(config.databaseUrl, { logger });
   const engine = buildEngine(
     config,
-    { clock: engineClock, monotonic: wall, venue, backfill: new BinanceKlineBackfill(client), journal },
+    {
+      clock: engineClock,
+      monotonic: wall,
+      venue,
+      backfill: new BinanceKlineBackfill(client),
+      journal,
+      ...(o.strategy === undefined ? {} : { strategy: o.strategy }),
+    },
     logger,
   );
   o.onEngine?.(engine);
@@ -141,8 +165,14 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
     heartbeats++;
     o.print(heartbeatLine(h.report as unknown as HeartbeatReport));
   });
+  engine.engineBus.bus.subscribe('RECONCILED', 'app.run', (r) => {
+    o.print(
+      `reconciled (${r.trigger}): adopted ${r.adopted.length}, foreign ${r.foreign.length}, re-protected ${r.reprotected.join(',') || '-'}, fills recovered ${r.recoveredFills}, differences ${r.differences.length}`,
+    );
+  });
   await binanceVenue?.start();
   await engine.start(mode);
+  live.engine = engine;
   const feed = new BinanceMarketFeed({
     wsBaseUrl: wsUrl,
     symbols: config.symbols,

@@ -40,7 +40,9 @@ export type RiskDenialReason =
   | 'min_confidence'
   | 'insufficient_balance'
   | 'filter_violation'
-  | 'data_stale';
+  | 'data_stale'
+  /** The engine has not reconciled with the venue since start or since the last user-stream reconnect. */
+  | 'not_reconciled';
 
 export interface RiskRejected {
   readonly signalId: string;
@@ -55,6 +57,38 @@ export type TradingState = 'active' | 'reducing' | 'halted';
 export interface TradingStateChanged {
   readonly state: TradingState;
   readonly reason: string;
+  readonly time: number;
+}
+
+/** One difference between the engine's (or the journal's) view and the venue's, found by reconciliation. */
+export interface ReconciliationDiff {
+  readonly kind:
+    | 'position_quantity'
+    | 'position_missing_at_venue'
+    | 'position_unknown_to_engine'
+    | 'order_state'
+    | 'order_missing_at_venue'
+    | 'fill_recovered'
+    | 'foreign_order';
+  readonly symbol: string;
+  readonly clientOrderId?: string;
+  /** What the engine / journal had, and what the venue says (free text with exact decimals). */
+  readonly engine: string;
+  readonly venue: string;
+}
+
+/** Summary of one reconciliation with the venue (at start and after every user-stream reconnect). */
+export interface Reconciled {
+  readonly trigger: string;
+  /** Our client order ids taken over from the venue / journal. */
+  readonly adopted: readonly string[];
+  /** Open orders at the venue without our prefix: left alone, reported. */
+  readonly foreign: readonly string[];
+  /** Symbols whose position got new protective orders. */
+  readonly reprotected: readonly string[];
+  /** Fills the venue reported that the journal did not have (journaled now, once). */
+  readonly recoveredFills: number;
+  readonly differences: readonly ReconciliationDiff[];
   readonly time: number;
 }
 
@@ -80,6 +114,7 @@ export interface AegisTopics {
   POSITION_OPENED: PositionEvent;
   POSITION_CLOSED: PositionEvent;
   BALANCE_UPDATED: BalanceEvent;
+  RECONCILED: Reconciled;
   HEARTBEAT: Heartbeat;
   ERROR: ErrorEvent;
 }
@@ -103,6 +138,7 @@ export const TOPICS = [
   'POSITION_OPENED',
   'POSITION_CLOSED',
   'BALANCE_UPDATED',
+  'RECONCILED',
   'HEARTBEAT',
   'ERROR',
 ] as const satisfies readonly (keyof AegisTopics)[];

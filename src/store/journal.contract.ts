@@ -239,6 +239,12 @@ export function journalContract(label: string, makeHarness: () => Promise<Journa
       expect((await journal.counts()).signals).toBe(2);
     });
 
+    it('reads back every journaled signal as it was recorded (reconciliation recomputes levels from it)', async () => {
+      await journal.recordSignal(signal);
+      await journal.recordSignal({ ...signal, id: 'sig-2', stop: 41000.5 });
+      expect(await journal.signals()).toEqual([signal, { ...signal, id: 'sig-2', stop: 41000.5 }]);
+    });
+
     it('returns the latest heartbeat', async () => {
       expect(await journal.lastHeartbeat()).toBeUndefined();
       await journal.recordHeartbeat(900_000, { uptimeMs: 900_000, fills: 0 });

@@ -100,6 +100,8 @@ export interface Journal {
   /** Orders whose current status is pending, new, partially_filled or unknown, oldest first. */
   openOrders(): Promise<OrderEvent[]>;
   ordersByClientId(clientOrderId: string): Promise<OrderRecord | undefined>;
+  /** Every journaled signal, oldest first (reconciliation recomputes protective levels from them). */
+  signals(): Promise<Signal[]>;
   /** Fills with time >= since (all when omitted), in (time, insertion) order. */
   fills(since?: number): Promise<Fill[]>;
   /** The latest snapshot per (symbol, side), omitting those whose latest snapshot is a close (flat). */

@@ -5,7 +5,8 @@
  */
 import { AegisError, InvariantError } from '../core/errors.js';
 import type { Fill, OrderEvent, OrderStatus, OrderType, PositionEvent } from '../domain/order.js';
-import type { Side, Tier } from '../domain/signal.js';
+import type { Interval } from '../domain/market.js';
+import type { PatternRef, Side, Signal, Tier } from '../domain/signal.js';
 import type { JournalCounts, JournalDialect, JsonObject, PositionKind, PositionSnapshot } from './journal.js';
 
 export interface Migration {
@@ -109,6 +110,42 @@ export function rowToOrder(row: OrderRow): OrderEvent {
     ...(row.price === null ? {} : { price: row.price }),
     ...(row.reason === null ? {} : { reason: row.reason }),
     time: Number(row.time),
+  };
+}
+
+export interface SignalRow {
+  signal_id: string;
+  symbol: string;
+  interval: string;
+  side: string;
+  confidence: number | string;
+  tier: string;
+  position_size: string;
+  entry: string;
+  stop: string;
+  take_profit: string;
+  candle_open_time: Int;
+  decided_at: Int;
+  strategy: string;
+  patterns_json: string;
+}
+
+export function rowToSignal(row: SignalRow): Signal {
+  return {
+    id: row.signal_id,
+    symbol: row.symbol,
+    interval: row.interval as Interval,
+    side: row.side as Side,
+    confidence: Number(row.confidence),
+    tier: row.tier as Tier,
+    position_size: Number(row.position_size),
+    entry: Number(row.entry),
+    stop: Number(row.stop),
+    take_profit: Number(row.take_profit),
+    patterns: JSON.parse(row.patterns_json) as PatternRef[],
+    candleOpenTime: Number(row.candle_open_time),
+    decidedAt: Number(row.decided_at),
+    strategy: row.strategy,
   };
 }
 

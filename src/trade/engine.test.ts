@@ -291,17 +291,30 @@ describe('TradeEngine', () => {
     expect(venue.countCalls('submitOrder', 'T1-sig1-e')).toBe(1);
   });
 
-  it('after a restart the same signal derives the same client order id, so the venue refuses a second entry', async () => {
+  it('after a restart reconciliation adopts the position and its protection: the same signal opens nothing', async () => {
     const { venue, engine, clock, bus, logger, send } = await setup();
     await send(signal());
     engine.stop();
     const restarted = new TradeEngine({ bus, clock, venue, logger, config: CONFIG, isStale: () => false });
     await restarted.start();
+    expect(restarted.book.get('BTCUSDT')?.quantity.toString()).toBe('0.1');
+    expect(restarted.protectiveOrders('BTCUSDT')).toBe(2);
     bus.publish('SIGNAL_GENERATED', signal());
     await restarted.idle();
-    expect(venue.countCalls('submitOrder', 'T1-sig1-e')).toBe(2);
-    expect(restarted.order('T1-sig1-e')?.status).toBe('rejected');
+    expect(venue.countCalls('submitOrder', 'T1-sig1-e')).toBe(1);
     expect(venue.positionQty('BTCUSDT')).toBe('0.1');
+  });
+
+  it('a protective order cancelled while the engine was down is replaced at restart under a fresh id', async () => {
+    const { venue, engine, clock, bus, logger, send } = await setup();
+    await send(signal());
+    engine.stop();
+    await venue.cancelOrder('BTCUSDT', 'T1-sig1-s');
+    const restarted = new TradeEngine({ bus, clock, venue, logger, config: CONFIG, isStale: () => false });
+    await restarted.start();
+    // the stop-loss was cancelled while the engine was down: a new one with a fresh id (round 1)
+    expect(restarted.order('T1-sig1-s1')?.status).toBe('new');
+    expect(venue.countCalls('submitOrder', 'T1-sig1-s')).toBe(1);
   });
 
   it('abandons a rotation whose close is rejected: the position keeps (new) protection and a later rotation can run', async () => {

@@ -22,12 +22,26 @@ import type { EventBus, Subscription } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { Counters } from '../core/metrics.js';
 import { Decimal } from '../domain/decimal.js';
-import type { AegisTopics } from '../domain/events.js';
+import type { AegisTopics, Reconciled, ReconciliationDiff } from '../domain/events.js';
 import type { Instrument } from '../domain/instrument.js';
 import type { Fill, OrderEvent, OrderRequest, PositionEvent } from '../domain/order.js';
-import type { ExecutionUpdate, ExecutionVenue, SubmitResult, VenueSubscription } from '../domain/ports.js';
+import type {
+  ExecutionUpdate,
+  ExecutionVenue,
+  SubmitResult,
+  VenueBalance,
+  VenuePosition,
+  VenueSubscription,
+} from '../domain/ports.js';
 import type { Signal, Tier } from '../domain/signal.js';
-import { clientOrderId, type OrderRole } from './orders/client-id.js';
+import {
+  clientOrderId,
+  clientOrderIdForKey,
+  type OrderRole,
+  type ParsedClientOrderId,
+  parseClientOrderId,
+  signalKey,
+} from './orders/client-id.js';
 import { OrderStateMachine } from './orders/state-machine.js';
 import { Account } from './positions/account.js';
 import { type Position, PositionBook, netPnl } from './positions/book.js';
@@ -39,6 +53,13 @@ import {
   type RiskView,
 } from './risk/gate.js';
 import { decideRotation, type RotationConfig } from './risk/rotation.js';
+import {
+  DEFAULT_RECONCILE_CONFIG,
+  protectiveLevels,
+  RECOVERED_FILL_PREFIX,
+  type ReconcileConfig,
+  type TradeHistory,
+} from './reconcile.js';
 
 export interface TradeEngineConfig {
   readonly risk: RiskConfig;
@@ -47,6 +68,8 @@ export interface TradeEngineConfig {
   readonly quoteAsset: string;
   /** queryOrder attempts for an unknown submit before it is left `unknown` (default 3). */
   readonly maxQueryAttempts?: number;
+  /** Default protective distances for positions found at the venue (docs/reconciliation.md). */
+  readonly reconcile?: ReconcileConfig;
 }
 
 export interface TradeEngineDeps {
@@ -58,6 +81,8 @@ export interface TradeEngineDeps {
   /** True when the symbol's market data is stale (the data layer's watchdog). */
   readonly isStale: (symbol: string) => boolean;
   readonly counters?: Counters;
+  /** The journal's reads for reconciliation (orders not final, fills, signals); none: the engine's memory only. */
+  readonly history?: TradeHistory;
 }
 
 interface TrackedOrder {
@@ -70,8 +95,15 @@ interface TrackedOrder {
 }
 
 interface PositionMeta {
-  readonly signal: Signal;
-  readonly approved: ApprovedOrders;
+  /** The signal's key in our client order ids (see orders/client-id.ts). */
+  readonly key: string;
+  readonly signalId: string;
+  readonly confidence: number;
+  /** The entry order; undefined for a position adopted from the venue by reconciliation. */
+  readonly entryId: string | undefined;
+  /** Templates of the protective orders (quantity and id are set when placed). */
+  readonly stopLoss: OrderRequest;
+  readonly takeProfit: OrderRequest;
   readonly tier: Tier;
   readonly leverage: number;
   readonly openedAt: number;
@@ -102,6 +134,16 @@ export class TradeEngine {
   private readonly entries = new Map<string, ApprovedOrders>();
   private readonly meta = new Map<string, PositionMeta>();
   private readonly seenFills = new Set<string>();
+  /** Quantity booked per client order id from fills (the journal's too, after reconciliation). */
+  private readonly filledByOrder = new Map<string, Decimal>();
+  private readonly history: TradeHistory | undefined;
+  /** Signal keys whose entry order reached (or may have reached) the venue, this run or journaled. */
+  private readonly enteredKeys = new Set<string>();
+  /** Quantity per client order id journaled as recovered fills: the stream's late copy is not booked twice. */
+  private readonly recovered = new Map<string, Decimal>();
+  /** Venue updates that arrive while reconciling wait for it (they may be older or newer than its snapshot). */
+  private reconciling = false;
+  private readonly held: ExecutionUpdate[] = [];
   private readonly subscriptions: Subscription[] = [];
   private venueSubscription: VenueSubscription | undefined;
   private rotation: Rotation | undefined;
@@ -114,6 +156,7 @@ export class TradeEngine {
     this.venue = deps.venue;
     this.logger = deps.logger.child({ component: 'trade' });
     this.config = deps.config;
+    this.history = deps.history;
     this.counters = deps.counters ?? new Counters();
     this.gate = new RiskGate({
       bus: deps.bus,
@@ -121,6 +164,7 @@ export class TradeEngine {
       config: deps.config.risk,
       isStale: deps.isStale,
     });
+    this.gate.setReconciled(false, 'not started');
     this.book = new PositionBook(deps.config.quoteAsset);
     this.account = new Account(deps.config.quoteAsset, Decimal.ZERO, this.book);
   }
@@ -152,6 +196,7 @@ export class TradeEngine {
       }),
     );
     this.publishBalance();
+    await this.reconcile('start');
   }
 
   stop(): void {
@@ -213,7 +258,7 @@ export class TradeEngine {
       exposures.push({
         symbol: p.symbol,
         notional: p.quantity.abs().mul(p.avgEntry),
-        confidence: m?.signal.confidence ?? 0,
+        confidence: m?.confidence ?? 0,
         openedAt: m?.openedAt ?? p.openedAt,
         closable: !(m?.closing ?? false),
       });
@@ -240,6 +285,16 @@ export class TradeEngine {
 
   private async onSignal(signal: Signal): Promise<void> {
     this.counters.inc('trade.signals');
+    const key = signalKey(signal.id);
+    if (this.enteredKeys.has(key)) {
+      // the same decision seen again (a replay after a restart): its entry exists already, never a second
+      this.counters.inc('trade.signals.duplicate');
+      this.logger.info(
+        { symbol: signal.symbol, signalId: signal.id },
+        `signal ${signal.id} already has an entry order: ignored`,
+      );
+      return;
+    }
     const view = this.view();
     const max = this.config.risk.maxOpenPositions;
     if (view.exposures.length >= max && this.gate.state === 'active') {
@@ -295,8 +350,12 @@ export class TradeEngine {
     const symbol = signal.symbol;
     this.entries.set(symbol, approved);
     this.meta.set(symbol, {
-      signal,
-      approved,
+      key: signalKey(signal.id),
+      signalId: signal.id,
+      confidence: signal.confidence,
+      entryId: approved.entry.clientOrderId,
+      stopLoss: approved.stopLoss,
+      takeProfit: approved.takeProfit,
       tier: signal.tier,
       leverage: approved.leverage,
       openedAt: this.clock.now(),
@@ -329,6 +388,7 @@ export class TradeEngine {
       resubmitted: false,
     };
     this.orders.set(request.clientOrderId, tracked);
+    this.noteEntry(request.clientOrderId);
     this.counters.inc('trade.orders.submitted');
     this.bus.publish('ORDER_SUBMITTED', this.orderEvent(tracked));
     await this.handleSubmit(tracked, await this.callSubmit(tracked));
@@ -490,6 +550,10 @@ export class TradeEngine {
   // ---------------------------------------------------------------- executions
 
   private onExecution(update: ExecutionUpdate): void {
+    if (this.reconciling) {
+      this.held.push(update);
+      return;
+    }
     try {
       if (update.kind === 'funding') {
         this.onFunding(update.symbol, update.asset, update.amount, update.time);
@@ -510,6 +574,20 @@ export class TradeEngine {
     const key = `${fill.symbol}:${fill.tradeId}:${fill.clientOrderId}`;
     if (this.seenFills.has(key)) return;
     this.seenFills.add(key);
+    const rec = this.recovered.get(fill.clientOrderId);
+    if (rec !== undefined && rec.sign() > 0) {
+      // reconciliation journaled this quantity already (from the venue's filled quantity) and the book
+      // took the venue's position: the stream's late copy of the trade is not booked a second time
+      const left = rec.sub(Decimal.parse(fill.quantity));
+      this.recovered.set(fill.clientOrderId, left.sign() > 0 ? left : Decimal.ZERO);
+      this.counters.inc('trade.fills.recoveredEarlier');
+      this.logger.info(
+        { symbol: fill.symbol, clientOrderId: fill.clientOrderId, tradeId: fill.tradeId },
+        `fill ${fill.tradeId} of ${fill.clientOrderId} was already recovered by reconciliation`,
+      );
+      return;
+    }
+    this.addFilled(fill.clientOrderId, fill.quantity);
     this.bus.publish('FILL', fill);
     this.counters.inc('trade.fills');
     const effect = this.book.applyFill(fill);
@@ -557,7 +635,8 @@ export class TradeEngine {
   private maybeProtect(symbol: string): void {
     const meta = this.meta.get(symbol);
     if (meta === undefined || meta.closing || this.book.get(symbol) === undefined) return;
-    const entry = this.orders.get(meta.approved.entry.clientOrderId);
+    if (meta.entryId === undefined) return;
+    const entry = this.orders.get(meta.entryId);
     if (entry?.machine.terminal !== true) return;
     if (this.book.get(symbol)?.quantity.abs().eq(entry.machine.filled) !== true) return;
     this.enqueue('protect', () => this.protect(symbol));
@@ -570,16 +649,17 @@ export class TradeEngine {
     const qty = pos.quantity.abs().toString();
     const round = meta.protectRound;
     for (const [role, req] of [
-      ['sl', meta.approved.stopLoss],
-      ['tp', meta.approved.takeProfit],
+      ['sl', meta.stopLoss],
+      ['tp', meta.takeProfit],
     ] as const) {
       const id =
         round === 0
           ? req.clientOrderId
-          : clientOrderId(this.config.risk.runPrefix, meta.signal.id, role, round);
+          : clientOrderIdForKey(this.config.risk.runPrefix, meta.key, role, round);
       if (this.orders.has(id)) continue;
+      if (this.liveProtective(symbol, role).length > 0) continue; // e.g. adopted at reconciliation
       meta.protective.push(id);
-      await this.submit({ ...req, clientOrderId: id, quantity: qty }, role, meta.signal.id);
+      await this.submit({ ...req, clientOrderId: id, quantity: qty }, role, meta.signalId);
       if (this.orders.get(id)?.machine.status === 'rejected') {
         // an unprotected position is not kept: typically the market already passed the level while the
         // entry filled (Binance -2021 "Order would immediately trigger"), so the exit is due now
@@ -617,11 +697,14 @@ export class TradeEngine {
     const now = this.book.get(symbol);
     if (now === undefined) return;
     const attempt = meta === undefined ? 0 : meta.closeAttempts++;
-    const signalId = meta?.signal.id ?? `${symbol}.close`;
+    const signalId = meta?.signalId ?? `${symbol}.close`;
     this.logger.info({ symbol, reason }, `closing ${symbol}: ${reason}`);
     await this.submit(
       {
-        clientOrderId: clientOrderId(this.config.risk.runPrefix, signalId, 'close', attempt),
+        clientOrderId:
+          meta === undefined
+            ? clientOrderId(this.config.risk.runPrefix, signalId, 'close', attempt)
+            : clientOrderIdForKey(this.config.risk.runPrefix, meta.key, 'close', attempt),
         symbol,
         side: now.quantity.sign() > 0 ? 'SELL' : 'BUY',
         type: 'MARKET',
@@ -631,6 +714,462 @@ export class TradeEngine {
       'close',
       signalId,
     );
+  }
+
+  // ---------------------------------------------------------------- reconciliation
+
+  /** Entries are denied (not_reconciled) until the next reconciliation (e.g. the user stream dropped). */
+  markNotReconciled(reason: string): void {
+    this.gate.setReconciled(false, reason);
+  }
+
+  /**
+   * Reconcile with the venue (policy: docs/reconciliation.md). Runs on the engine's queue, so no signal
+   * is handled meanwhile; entries are denied until it has succeeded. Resolves the summary (also
+   * published on RECONCILED), or undefined when the venue could not be read (already reported).
+   */
+  async reconcile(trigger: string): Promise<Reconciled | undefined> {
+    this.gate.setReconciled(false, `reconciling (${trigger})`);
+    let result: Reconciled | undefined;
+    this.enqueue('reconcile', async () => {
+      this.reconciling = true;
+      try {
+        result = await this.runReconcile(trigger);
+      } finally {
+        this.reconciling = false;
+        const held = this.held.splice(0);
+        for (const u of held) this.onExecution(u);
+        // a trade during the snapshot may be in the venue's position but not yet in its order's filled
+        // quantity (or the reverse): check the positions once more
+        if (held.some((u) => u.kind === 'order' && u.fill !== undefined)) {
+          this.enqueue('reconcile.verify', () => this.verifyPositions());
+        }
+      }
+    });
+    await this.idle();
+    return result;
+  }
+
+  private async runReconcile(trigger: string): Promise<Reconciled | undefined> {
+    const prefix = this.config.risk.runPrefix;
+    const ours = (id: string): boolean => parseClientOrderId(id)?.prefix === prefix;
+    let venueOpen: readonly OrderEvent[];
+    let venuePositions: readonly VenuePosition[];
+    let balances: readonly VenueBalance[];
+    let journalOpen: readonly OrderEvent[] = [];
+    let journalFills: readonly Fill[] = [];
+    let signals: readonly Signal[] = [];
+    try {
+      [venueOpen, venuePositions, balances] = await Promise.all([
+        this.venue.openOrders(),
+        this.venue.positions(),
+        this.venue.balances(),
+      ]);
+      if (this.history !== undefined) {
+        [journalOpen, journalFills, signals] = await Promise.all([
+          this.history.openOrders(),
+          this.history.fills(),
+          this.history.signals(),
+        ]);
+      }
+    } catch (caught) {
+      this.report('reconcile', {}, caught);
+      return undefined;
+    }
+    const differences: ReconciliationDiff[] = [];
+    const adopted: string[] = [];
+    const foreign: string[] = [];
+    const reprotected: string[] = [];
+    let recoveredFills = 0;
+    const journalStatus = new Map(journalOpen.map((o) => [o.clientOrderId, o]));
+    for (const f of journalFills) {
+      const k = `${f.symbol}:${f.tradeId}:${f.clientOrderId}`;
+      if (this.seenFills.has(k)) continue;
+      this.seenFills.add(k);
+      this.addFilled(f.clientOrderId, f.quantity);
+      this.noteEntry(f.clientOrderId);
+    }
+    const venuePos = new Map<string, VenuePosition>();
+    for (const p of venuePositions) if (!Decimal.parse(p.quantity).isZero()) venuePos.set(p.symbol, p);
+
+    // 1. the venue's open orders: ours are adopted, foreign ones reported and left alone
+    const seenAtVenue = new Map<string, OrderEvent>();
+    for (const o of venueOpen) {
+      if (!ours(o.clientOrderId)) {
+        foreign.push(o.clientOrderId);
+        differences.push({
+          kind: 'foreign_order',
+          symbol: o.symbol,
+          clientOrderId: o.clientOrderId,
+          engine: 'not ours',
+          venue: `${o.status} ${o.type} ${o.side} ${o.quantity}`,
+        });
+        continue;
+      }
+      seenAtVenue.set(o.clientOrderId, o);
+    }
+    // 2. orders not final in the journal or in memory, and not open at the venue: ask the venue
+    const toQuery = new Map<string, OrderEvent>();
+    for (const o of journalOpen) {
+      if (ours(o.clientOrderId) && !seenAtVenue.has(o.clientOrderId)) toQuery.set(o.clientOrderId, o);
+    }
+    for (const t of this.orders.values()) {
+      const id = t.request.clientOrderId;
+      if (!t.machine.terminal && !seenAtVenue.has(id)) toQuery.set(id, this.orderEvent(t));
+    }
+    for (const [id, known] of toQuery) {
+      let found: OrderEvent | undefined;
+      try {
+        found = await this.venue.queryOrder(known.symbol, id);
+      } catch (caught) {
+        this.report('reconcile.queryOrder', { symbol: known.symbol, clientOrderId: id }, caught);
+        return undefined;
+      }
+      if (found !== undefined) {
+        seenAtVenue.set(id, found);
+        continue;
+      }
+      // the venue never got it (the engine stopped before the submit reached it): final here, not resent
+      differences.push({
+        kind: 'order_missing_at_venue',
+        symbol: known.symbol,
+        clientOrderId: id,
+        engine: known.status,
+        venue: 'no such order',
+      });
+      const t = this.orders.get(id) ?? this.track(known);
+      const to = t.machine.status === 'pending' || t.machine.status === 'unknown' ? 'rejected' : 'canceled';
+      this.transition(t, to, undefined, 'not at the venue at reconciliation: never placed, not resubmitted');
+    }
+    for (const [id, o] of seenAtVenue) {
+      const before = this.orders.get(id)?.machine.status ?? journalStatus.get(id)?.status;
+      if (!this.orders.has(id)) {
+        this.track(o);
+        adopted.push(id);
+      }
+      if (before !== undefined && before !== o.status) {
+        differences.push({
+          kind: 'order_state',
+          symbol: o.symbol,
+          clientOrderId: id,
+          engine: before,
+          venue: o.status,
+        });
+      }
+      const missing = Decimal.parse(o.filledQuantity).sub(this.filledByOrder.get(id) ?? Decimal.ZERO);
+      if (missing.sign() > 0) {
+        recoveredFills++;
+        const fill = this.recoveredFill(o, missing, venuePos.get(o.symbol), signals);
+        differences.push({
+          kind: 'fill_recovered',
+          symbol: o.symbol,
+          clientOrderId: id,
+          engine: `filled ${(this.filledByOrder.get(id) ?? Decimal.ZERO).toString()}`,
+          venue: `filled ${o.filledQuantity}`,
+        });
+        this.seenFills.add(`${fill.symbol}:${fill.tradeId}:${fill.clientOrderId}`);
+        this.addFilled(id, fill.quantity);
+        this.recovered.set(id, (this.recovered.get(id) ?? Decimal.ZERO).add(missing));
+        this.bus.publish('FILL', fill); // journaled once: (client order id, trade id) is deterministic
+      }
+      this.applyOrderEvent(o);
+    }
+
+    // 3. positions follow the venue
+    const symbols = new Set([...venuePos.keys(), ...this.book.open().map((p) => p.symbol)]);
+    for (const symbol of symbols) {
+      const v = venuePos.get(symbol);
+      const b = this.book.get(symbol);
+      const vq = v === undefined ? Decimal.ZERO : Decimal.parse(v.quantity);
+      const now = this.clock.now();
+      if (!b?.quantity.eq(vq)) {
+        differences.push({
+          kind:
+            b === undefined
+              ? 'position_unknown_to_engine'
+              : v === undefined
+                ? 'position_missing_at_venue'
+                : 'position_quantity',
+          symbol,
+          engine: b === undefined ? 'flat' : b.quantity.toString(),
+          venue: v === undefined ? 'flat' : `${v.quantity} @ ${v.entryPrice}`,
+        });
+      }
+      if (v !== undefined) this.account.setLeverage(symbol, v.leverage);
+      const next: Position = {
+        symbol,
+        quantity: vq,
+        avgEntry: v === undefined ? Decimal.ZERO : Decimal.parse(v.entryPrice),
+        realizedPnl: b?.realizedPnl ?? Decimal.ZERO,
+        fees: b?.fees ?? Decimal.ZERO,
+        funding: b?.funding ?? Decimal.ZERO,
+        openedAt: b?.openedAt ?? now,
+        updatedAt: now,
+      };
+      this.book.set(next);
+      if (b !== undefined && v === undefined) {
+        const meta = this.meta.get(symbol);
+        this.bus.publish('POSITION_CLOSED', this.positionEvent(b, meta, now, true));
+        this.meta.delete(symbol);
+      } else if (!b?.quantity.eq(vq)) {
+        this.bus.publish('POSITION_OPENED', this.positionEvent(next, this.meta.get(symbol), now, false));
+      }
+    }
+
+    // 4. protective orders: ours on a flat symbol are cancelled; every position gets both
+    for (const t of [...this.orders.values()]) {
+      if (t.machine.terminal || (t.role !== 'sl' && t.role !== 'tp') || venuePos.has(t.request.symbol))
+        continue;
+      await this.cancelAll(t.request.symbol, [t.request.clientOrderId]);
+    }
+    for (const [symbol, v] of venuePos) {
+      const meta = this.meta.get(symbol) ?? this.adoptPosition(symbol, v, journalFills, signals);
+      if (meta === undefined) continue;
+      meta.protective = [
+        ...new Set([
+          ...meta.protective.filter((id) => this.orders.get(id)?.machine.terminal === false),
+          ...this.liveProtective(symbol, 'sl'),
+          ...this.liveProtective(symbol, 'tp'),
+        ]),
+      ];
+      if (this.liveProtective(symbol, 'sl').length > 0 && this.liveProtective(symbol, 'tp').length > 0)
+        continue;
+      if (meta.closing) continue;
+      const round = await this.freeProtectRound(symbol, meta);
+      if (round === undefined) return undefined;
+      meta.protectRound = round;
+      reprotected.push(symbol);
+      this.counters.inc('trade.reconcile.reprotected');
+      await this.protect(symbol);
+    }
+
+    // 5. the wallet follows the venue
+    const quote = balances.find((b) => b.asset === this.config.quoteAsset);
+    if (quote !== undefined) this.account.reset(Decimal.parse(quote.free).add(Decimal.parse(quote.locked)));
+
+    const summary: Reconciled = {
+      trigger,
+      adopted,
+      foreign,
+      reprotected,
+      recoveredFills,
+      differences,
+      time: this.clock.now(),
+    };
+    for (const d of differences) {
+      this.logger.warn(
+        { symbol: d.symbol, clientOrderId: d.clientOrderId, kind: d.kind, engine: d.engine, venue: d.venue },
+        `reconciliation difference ${d.kind} on ${d.symbol}: engine ${d.engine}, venue ${d.venue}`,
+      );
+    }
+    this.counters.inc('trade.reconciliations');
+    this.gate.setReconciled(true, trigger);
+    this.logger.info(
+      {
+        trigger,
+        adopted: adopted.length,
+        foreign: foreign.length,
+        reprotected,
+        recoveredFills,
+        differences: differences.length,
+      },
+      `reconciled (${trigger}): ${adopted.length} adopted, ${foreign.length} foreign, ${reprotected.length} re-protected, ${recoveredFills} fills recovered, ${differences.length} differences`,
+    );
+    this.bus.publish('RECONCILED', summary);
+    this.publishBalance();
+    return summary;
+  }
+
+  /** Positions follow the venue: a difference left by updates that raced the snapshot is corrected. */
+  private async verifyPositions(): Promise<void> {
+    const venue = await this.venue.positions();
+    const now = this.clock.now();
+    const qty = new Map(venue.map((p) => [p.symbol, p]));
+    for (const symbol of new Set([...qty.keys(), ...this.book.open().map((p) => p.symbol)])) {
+      const v = qty.get(symbol);
+      const vq = v === undefined ? Decimal.ZERO : Decimal.parse(v.quantity);
+      const b = this.book.get(symbol);
+      if ((b?.quantity ?? Decimal.ZERO).eq(vq)) continue;
+      this.counters.inc('trade.reconcile.corrected');
+      this.logger.warn(
+        { symbol, engine: b?.quantity.toString() ?? '0', venue: vq.toString() },
+        `position of ${symbol} differs from the venue's after reconciliation: taking the venue's`,
+      );
+      this.book.set({
+        symbol,
+        quantity: vq,
+        avgEntry: v === undefined ? Decimal.ZERO : Decimal.parse(v.entryPrice),
+        realizedPnl: b?.realizedPnl ?? Decimal.ZERO,
+        fees: b?.fees ?? Decimal.ZERO,
+        funding: b?.funding ?? Decimal.ZERO,
+        openedAt: b?.openedAt ?? now,
+        updatedAt: now,
+      });
+    }
+  }
+
+  /** Track an order found at the venue or in the journal (its request rebuilt from what is known). */
+  private track(o: OrderEvent): TrackedOrder {
+    const parsed = parseClientOrderId(o.clientOrderId);
+    const tracked: TrackedOrder = {
+      request: {
+        clientOrderId: o.clientOrderId,
+        symbol: o.symbol,
+        side: o.side,
+        type: o.type,
+        quantity: o.quantity,
+        ...(o.price === undefined ? {} : { price: o.price }),
+        ...(parsed?.role === 'entry' ? {} : { reduceOnly: true }),
+      },
+      role: parsed?.role ?? 'entry',
+      signalId: parsed?.key ?? o.clientOrderId,
+      machine: new OrderStateMachine(o.clientOrderId, o.quantity),
+      venueOrderId: o.venueOrderId,
+      resubmitted: true, // never resubmitted after a restart: it may exist
+    };
+    this.orders.set(o.clientOrderId, tracked);
+    this.noteEntry(o.clientOrderId);
+    return tracked;
+  }
+
+  /** A fill the venue knows (its cumulative filled quantity) but the journal does not. */
+  private recoveredFill(
+    o: OrderEvent,
+    quantity: Decimal,
+    position: VenuePosition | undefined,
+    signals: readonly Signal[],
+  ): Fill {
+    const parsed = parseClientOrderId(o.clientOrderId);
+    const signal = signals.find((s) => signalKey(s.id) === parsed?.key);
+    const mark = this.account.mark(o.symbol);
+    // best price the port can tell: the order's limit, the venue's entry for an entry, else the
+    // signal's level for a stop / take-profit, else the last mark (docs/reconciliation.md)
+    const price =
+      o.price ??
+      (parsed?.role === 'entry' && position !== undefined ? position.entryPrice : undefined) ??
+      (parsed?.role === 'sl' && signal !== undefined ? String(signal.stop) : undefined) ??
+      (parsed?.role === 'tp' && signal !== undefined ? String(signal.take_profit) : undefined) ??
+      mark?.toString() ??
+      position?.entryPrice ??
+      '0';
+    return {
+      clientOrderId: o.clientOrderId,
+      tradeId: `${RECOVERED_FILL_PREFIX}${o.filledQuantity}`,
+      symbol: o.symbol,
+      side: o.side,
+      price,
+      quantity: quantity.toString(),
+      commission: '0',
+      commissionAsset: this.config.quoteAsset,
+      maker: false,
+      time: this.clock.now(),
+    };
+  }
+
+  /** Meta for a venue position the engine did not know (restart): key from our orders, levels from the signal. */
+  private adoptPosition(
+    symbol: string,
+    v: VenuePosition,
+    fills: readonly Fill[],
+    signals: readonly Signal[],
+  ): PositionMeta | undefined {
+    const prefix = this.config.risk.runPrefix;
+    const instrument = this.instruments.get(symbol);
+    if (instrument === undefined) {
+      this.report(
+        'reconcile.protect',
+        { symbol },
+        new AegisError('INVARIANT_BROKEN', `no instrument for ${symbol}: cannot protect its position`),
+      );
+      return undefined;
+    }
+    const qty = Decimal.parse(v.quantity);
+    const long = qty.sign() > 0;
+    const ownKeys = [
+      ...[...this.orders.values()]
+        .filter((t) => t.request.symbol === symbol)
+        .map((t) => t.request.clientOrderId),
+      ...fills.filter((f) => f.symbol === symbol).map((f) => f.clientOrderId),
+    ]
+      .map((id) => parseClientOrderId(id))
+      .filter((p): p is ParsedClientOrderId => p?.prefix === prefix);
+    const key = ownKeys.at(-1)?.key ?? signalKey(`adopted:${symbol}`);
+    const signal = signals.find((s) => signalKey(s.id) === key);
+    const cfg = this.config.reconcile ?? DEFAULT_RECONCILE_CONFIG;
+    const levels = protectiveLevels(instrument, long, Decimal.parse(v.entryPrice), signal, cfg);
+    const exit = long ? 'SELL' : 'BUY';
+    const base = { symbol, side: exit, quantity: qty.abs().toString(), reduceOnly: true } as const;
+    this.logger.info(
+      { symbol, key, source: levels.source, stop: levels.stop, takeProfit: levels.takeProfit },
+      `adopting the venue's ${symbol} position ${v.quantity} @ ${v.entryPrice}: protective levels from the ${levels.source === 'signal' ? 'journaled signal' : 'default distances'}`,
+    );
+    const meta: PositionMeta = {
+      key,
+      signalId: signal?.id ?? key,
+      confidence: signal?.confidence ?? 0,
+      entryId: undefined,
+      stopLoss: {
+        ...base,
+        clientOrderId: clientOrderIdForKey(prefix, key, 'sl'),
+        type: 'STOP_MARKET',
+        stopPrice: levels.stop,
+      },
+      takeProfit: {
+        ...base,
+        clientOrderId: clientOrderIdForKey(prefix, key, 'tp'),
+        type: 'TAKE_PROFIT_MARKET',
+        stopPrice: levels.takeProfit,
+      },
+      tier: signal?.tier ?? 'student',
+      leverage: v.leverage,
+      openedAt: this.clock.now(),
+      protective: [],
+      closing: false,
+      closeAttempts: 0,
+      protectRound: 0,
+    };
+    this.meta.set(symbol, meta);
+    return meta;
+  }
+
+  /** The first protective round whose ids neither the engine nor the venue knows (ids are never reused). */
+  private async freeProtectRound(symbol: string, meta: PositionMeta): Promise<number | undefined> {
+    const prefix = this.config.risk.runPrefix;
+    for (let round = meta.protectRound; round < 1000; round++) {
+      const ids = (['sl', 'tp'] as const).map((r) => clientOrderIdForKey(prefix, meta.key, r, round));
+      if (ids.some((id) => this.orders.has(id))) continue;
+      let known = false;
+      for (const id of ids) {
+        try {
+          if ((await this.venue.queryOrder(symbol, id)) !== undefined) known = true;
+        } catch (caught) {
+          this.report('reconcile.queryOrder', { symbol, clientOrderId: id }, caught);
+          return undefined;
+        }
+      }
+      if (!known) return round;
+    }
+    return undefined;
+  }
+
+  /** Working (not final) protective orders of `role` on `symbol`. */
+  private liveProtective(symbol: string, role: 'sl' | 'tp'): string[] {
+    const out: string[] = [];
+    for (const t of this.orders.values()) {
+      if (t.role === role && t.request.symbol === symbol && !t.machine.terminal)
+        out.push(t.request.clientOrderId);
+    }
+    return out;
+  }
+
+  private noteEntry(id: string): void {
+    const parsed = parseClientOrderId(id);
+    if (parsed?.role === 'entry' && parsed.prefix === this.config.risk.runPrefix)
+      this.enteredKeys.add(parsed.key);
+  }
+
+  private addFilled(id: string, quantity: string): void {
+    this.filledByOrder.set(id, (this.filledByOrder.get(id) ?? Decimal.ZERO).add(Decimal.parse(quantity)));
   }
 
   // ---------------------------------------------------------------- helpers

@@ -39,6 +39,8 @@ import {
   parseJsonObject,
   rowToCounts,
   rowToFill,
+  rowToSignal,
+  type SignalRow,
   rowToOrder,
   rowToPosition,
   sameFill,
@@ -364,6 +366,14 @@ export class PostgresJournal implements Journal {
       [clientOrderId],
     ]);
     return { order: rowToOrder(row), events: events.map(rowToOrder) };
+  }
+
+  async signals(): Promise<Signal[]> {
+    const rows = await this.exec<SignalRow>('signals', 'signals', () => [
+      'SELECT * FROM signals ORDER BY id',
+      [],
+    ]);
+    return rows.map(rowToSignal);
   }
 
   async fills(since?: number): Promise<Fill[]> {

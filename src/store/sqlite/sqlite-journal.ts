@@ -44,6 +44,8 @@ import {
   parseJsonObject,
   rowToCounts,
   rowToFill,
+  rowToSignal,
+  type SignalRow,
   rowToOrder,
   rowToPosition,
   sameFill,
@@ -171,6 +173,7 @@ function prepareAll(db: Database.Database) {
     getOrder: p(`SELECT ${ORDER_COLUMNS} FROM orders WHERE client_order_id = ?`),
     orderEvents: p(`SELECT ${ORDER_COLUMNS} FROM order_events WHERE client_order_id = ? ORDER BY id`),
     fillsAll: p('SELECT * FROM fills ORDER BY time, id'),
+    signalsAll: p('SELECT * FROM signals ORDER BY id'),
     fillsSince: p('SELECT * FROM fills WHERE time >= ? ORDER BY time, id'),
     latestPositions: p(`SELECT p.* FROM positions p
       JOIN (SELECT max(id) AS id FROM positions GROUP BY symbol, side) latest ON latest.id = p.id
@@ -388,6 +391,12 @@ export class SqliteJournal implements Journal {
       const events = (this.stmt.orderEvents.all(clientOrderId) as OrderRow[]).map(rowToOrder);
       return { order: rowToOrder(row), events };
     });
+  }
+
+  signals(): Promise<Signal[]> {
+    return this.read('signals', 'signals', () =>
+      (this.stmt.signalsAll.all() as SignalRow[]).map(rowToSignal),
+    );
   }
 
   fills(since?: number): Promise<Fill[]> {

@@ -40,13 +40,18 @@ export function signalKey(signalId: string): string {
 }
 
 export function clientOrderId(prefix: string, signalId: string, role: OrderRole, attempt = 0): string {
+  return clientOrderIdForKey(prefix, signalKey(signalId), role, attempt);
+}
+
+/** The same id from the signal's key (as parsed back from one of its orders: reconciliation). */
+export function clientOrderIdForKey(prefix: string, key: string, role: OrderRole, attempt = 0): string {
   if (!PREFIX.test(prefix)) {
     throw new InvariantError(`run prefix "${prefix}" must be 1..8 letters or digits`, { prefix });
   }
   if (!Number.isInteger(attempt) || attempt < 0 || attempt > 999) {
     throw new InvariantError(`order attempt ${attempt} must be an integer 0..999`, { attempt });
   }
-  const id = `${prefix}-${signalKey(signalId)}-${ROLE_CODE[role]}${attempt === 0 ? '' : String(attempt)}`;
+  const id = `${prefix}-${key}-${ROLE_CODE[role]}${attempt === 0 ? '' : String(attempt)}`;
   if (!CLIENT_ORDER_ID.test(id)) {
     throw new InvariantError(`client order id "${id}" does not match the venue's pattern`, { id });
   }

@@ -115,6 +115,17 @@ describe('RiskGate', () => {
     expect(reason(evaluate(bad))).toBe('data_stale');
   });
 
+  it('denies every entry while not reconciled with the venue (after the trading state, before the rest)', () => {
+    const { gate, evaluate } = setup({ stale: () => true });
+    gate.setReconciled(false, 'user stream disconnected');
+    expect(reason(evaluate(signal({ confidence: 0.1 })))).toBe('not_reconciled');
+    gate.setState('halted', 'operator');
+    expect(reason(evaluate(signal()))).toBe('trading_halted');
+    gate.setState('active', 'operator');
+    gate.setReconciled(true, 'reconciled');
+    expect(reason(evaluate(signal({ confidence: 0.1 })))).toBe('data_stale');
+  });
+
   it('denies a signal whose own symbol has stale data, not one for a symbol whose data is fresh', () => {
     const { evaluate } = setup({ stale: (s) => s === 'BTCUSDT' });
     expect(reason(evaluate(signal()))).toBe('data_stale');

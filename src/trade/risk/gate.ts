@@ -3,6 +3,7 @@
  * first that fails decides (ARCHITECTURE.md principle 6):
  *
  *  1. trading state: `halted` (kill switch) -> trading_halted, `reducing` -> trading_reducing
+ *  1b. not reconciled with the venue since start / the last user-stream reconnect -> not_reconciled
  *  2. data stale for the symbol (injected `isStale`)           -> data_stale
  *  3. open positions (incl. entries in flight) >= maxOpenPositions -> max_open_positions
  *  4. a position (or entry in flight) on the symbol already     -> position_exists
@@ -110,6 +111,8 @@ export class RiskGate {
   private readonly maxPerSymbol: Decimal;
   private readonly maxTotal: Decimal;
   private tradingState: TradingState = 'active';
+  private reconciledFlag = true;
+  private notReconciledWhy = '';
   private readonly stopOuts = new Map<string, number>();
   private day = Number.NaN;
   private dayPnl = Decimal.ZERO;
@@ -133,6 +136,16 @@ export class RiskGate {
     if (state === this.tradingState) return;
     this.tradingState = state;
     this.bus.publish('TRADING_STATE_CHANGED', { state, reason, time: this.clock.now() });
+  }
+
+  /** False while the engine's state may differ from the venue's: every new entry is denied (not_reconciled). */
+  get reconciled(): boolean {
+    return this.reconciledFlag;
+  }
+
+  setReconciled(reconciled: boolean, reason: string): void {
+    this.reconciledFlag = reconciled;
+    this.notReconciledWhy = reason;
   }
 
   /** A stop-loss closed a position on `symbol` at engine time `time`: starts its cooldown. */
@@ -201,6 +214,9 @@ export class RiskGate {
     if (this.tradingState === 'halted') return deny('trading_halted', 'trading state is halted');
     if (this.tradingState === 'reducing') {
       return deny('trading_reducing', 'trading state is reducing: no new positions');
+    }
+    if (!this.reconciledFlag) {
+      return deny('not_reconciled', `not reconciled with the venue: ${this.notReconciledWhy}`);
     }
     if (this.isStale(sym)) return deny('data_stale', `market data for ${sym} is stale`);
     const open = view.exposures.length;
