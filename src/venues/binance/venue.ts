@@ -78,6 +78,8 @@ interface AlgoRecord {
   filledQuantity: string;
   triggeredStatus: OrderStatus | undefined;
   time: number;
+  /** The last (status, filled quantity) delivered for this client id: an update that repeats it is not delivered. */
+  delivered?: { status: OrderStatus; filled: string };
 }
 
 export interface BinanceUserStreamOptions {
@@ -447,7 +449,14 @@ export class BinanceFuturesVenue implements ExecutionVenue {
           algo.filledQuantity = order.filledQuantity;
           algo.triggeredStatus = order.status;
           algo.time = order.time;
-          order = { ...order, type: algo.type };
+          // one identity: the conditional order's algoId, not the engine order id of the triggered order
+          order = {
+            ...order,
+            type: algo.type,
+            ...(algo.algoId === undefined ? {} : { venueOrderId: algo.algoId }),
+          };
+          // a fill is always delivered; anything else only when it changes status or filled quantity
+          if (this.repeats(algo, order) && event.fill === undefined) return;
         }
         this.emit(
           event.fill === undefined ? { kind: 'order', order } : { kind: 'order', order, fill: event.fill },
@@ -465,7 +474,10 @@ export class BinanceFuturesVenue implements ExecutionVenue {
         return;
       }
       case 'algo': {
-        this.emit({ kind: 'order', order: this.algoUpdateEvent(event.algo) });
+        const order = this.algoUpdateEvent(event.algo);
+        const record = this.algos.get(order.clientOrderId);
+        if (record !== undefined && this.repeats(record, order)) return;
+        this.emit({ kind: 'order', order });
         return;
       }
       case 'listenKeyExpired':
@@ -473,6 +485,16 @@ export class BinanceFuturesVenue implements ExecutionVenue {
       case 'rejected':
         return;
     }
+  }
+
+  /** True when `order` says nothing new for this conditional order (same status and filled quantity); else remembers it. */
+  private repeats(record: AlgoRecord, order: OrderEvent): boolean {
+    const last = record.delivered;
+    if (last?.status === order.status && Decimal.parse(last.filled).eq(Decimal.parse(order.filledQuantity))) {
+      return true;
+    }
+    record.delivered = { status: order.status, filled: order.filledQuantity };
+    return false;
   }
 
   private emit(u: ExecutionUpdate): void {
@@ -538,6 +560,7 @@ export class BinanceFuturesVenue implements ExecutionVenue {
       filledQuantity: known?.filledQuantity ?? '0',
       triggeredStatus: known?.triggeredStatus,
       time: Math.max(a.time, known?.time ?? 0),
+      ...(known?.delivered === undefined ? {} : { delivered: known.delivered }),
     };
     this.algos.set(a.clientAlgoId, record);
     return record;

@@ -142,12 +142,7 @@ async function socketHarness(): Promise<ContractHarness> {
 
 // Known behavioural differences (bugs), listed per implementation; each case runs as it.fails.
 const sim = describeVenueContract('SimVenue (in-process engine)', simHarness);
-const socket = describeVenueContract('BinanceFuturesVenue -> SimServer over sockets', socketHarness, {
-  knownFailures: {
-    'stop-one-identity':
-      'a triggered algo order reports the algoId, then the engine order id, then the algoId, and filled twice (TRADE, then ALGO_UPDATE FINISHED)',
-  },
-});
+const socket = describeVenueContract('BinanceFuturesVenue -> SimServer over sockets', socketHarness);
 
 describe('ExecutionVenue contract: SimVenue and BinanceFuturesVenue agree', () => {
   const cases = ['market buy', 'limit partial fills', 'cancel', 'rejections', 'stop market', 'leverage'];
@@ -160,12 +155,7 @@ describe('ExecutionVenue contract: SimVenue and BinanceFuturesVenue agree', () =
     r.get(c);
 
   /** Known differences between the two sequences (bugs), by case. */
-  const knownDifferences: Readonly<Record<string, string>> = {
-    // SimVenue: sl-1 new, filled. Binance adapter: new (ALGO NEW), new (TRIGGERING), new (TRIGGERED),
-    // new (the triggered MARKET order's NEW), filled (TRADE), filled (ALGO_UPDATE FINISHED)
-    'stop market':
-      'the Binance adapter reports a triggered stop with 4 "new" and 2 "filled" updates, SimVenue with 1 and 1',
-  };
+  const knownDifferences: Readonly<Record<string, string>> = {};
 
   for (const c of cases) {
     const title = `the same actions give the same (client id, status, filled) updates: ${c}`;
@@ -177,21 +167,4 @@ describe('ExecutionVenue contract: SimVenue and BinanceFuturesVenue agree', () =
     if (bug === undefined) it(title, body);
     else it.fails(`${title} [known difference: ${bug}]`, body);
   }
-
-  it('the stop-market difference is exactly the extra algo / triggered-order updates (pinned while open)', () => {
-    const sl = (r: Map<string, readonly UpdateStep[]>): string[][] =>
-      (r.get('stop market') ?? []).filter((s) => s[0] === 'sl-1').map((s) => [s[1], s[2]]);
-    expect(sl(sim)).toEqual([
-      ['new', '0'],
-      ['filled', '0.01'],
-    ]);
-    expect(sl(socket)).toEqual([
-      ['new', '0'], // ALGO_UPDATE NEW
-      ['new', '0'], // ALGO_UPDATE TRIGGERING
-      ['new', '0'], // ALGO_UPDATE TRIGGERED
-      ['new', '0'], // ORDER_TRADE_UPDATE NEW of the triggered MARKET order (venueOrderId = engine id)
-      ['filled', '0.01'], // ORDER_TRADE_UPDATE TRADE
-      ['filled', '0.01'], // ALGO_UPDATE FINISHED
-    ]);
-  });
 });
