@@ -10,7 +10,7 @@ import { EventBus } from '../src/core/event-bus.js';
 import { silentLogger } from '../src/core/logger.js';
 import { DataEngine } from '../src/data/engine.js';
 import { TOPICS, type AegisTopics } from '../src/domain/events.js';
-import { parseMarketMessage } from '../src/venues/binance/market-parse.js';
+import { parseMarketMessage, parseMarketMessageBytes } from '../src/venues/binance/market-parse.js';
 import { readTextFile } from '../src/venues/files/csv.js';
 import { machineLine, medianOf, printTable } from './util.js';
 
@@ -42,7 +42,9 @@ for (let p = 0; p < PASSES; p++) {
   }
 }
 
-function run(mode: 'parse' | 'parse+data'): number {
+const frames = lines.map((l) => Buffer.from(l, 'utf8'));
+
+function run(mode: 'parse' | 'parse+data' | 'bytes' | 'bytes+data'): number {
   const bus = new EventBus<AegisTopics>(TOPICS, { logger: silentLogger, freezePayloads: false });
   const data = new DataEngine({
     bus,
@@ -56,10 +58,13 @@ function run(mode: 'parse' | 'parse+data'): number {
   let sink = 0;
   const c0 = process.cpuUsage();
   let recv = 1_723_161_253_000;
-  for (const text of lines) {
+  const bytes = mode === 'bytes' || mode === 'bytes+data';
+  for (let n = 0; n < lines.length; n++) {
     recv += 1;
-    const m = parseMarketMessage(text, recv);
-    if (mode === 'parse') {
+    const m = bytes
+      ? parseMarketMessageBytes(frames[n] as Buffer, recv)
+      : parseMarketMessage(lines[n] as string, recv);
+    if (mode === 'parse' || mode === 'bytes') {
       sink += m.type.length;
       continue;
     }
@@ -71,13 +76,17 @@ function run(mode: 'parse' | 'parse+data'): number {
   return ((c.user + c.system) * 1000) / lines.length;
 }
 
+const bytesOnly = medianOf(5, 1, () => run('bytes'));
+const bytesFull = medianOf(5, 1, () => run('bytes+data'));
 const parseOnly = medianOf(5, 1, () => run('parse'));
 const full = medianOf(5, 1, () => run('parse+data'));
 printTable(
   `Raw WebSocket text -> domain -> data layer, CPU ns per message (${lines.length.toLocaleString('en-US')} real trade + bookTicker lines, median of 5; ${machineLine()})`,
   ['path', 'ns / message', 'messages / s'],
   [
-    ['parse only (parseMarketMessage)', parseOnly, 1e9 / parseOnly],
-    ['parse + DataEngine (1m/5m/1h candles, quotes)', full, 1e9 / full],
+    ['frame bytes, parse only (parseMarketMessageBytes)', bytesOnly, 1e9 / bytesOnly],
+    ['frame bytes, parse + DataEngine', bytesFull, 1e9 / bytesFull],
+    ['string, parse only (parseMarketMessage)', parseOnly, 1e9 / parseOnly],
+    ['string, parse + DataEngine (1m/5m/1h candles, quotes)', full, 1e9 / full],
   ],
 );

@@ -4,6 +4,7 @@ import { sharedData } from '../../../test/support/shared-data.js';
 import { readCsvFile, readTextFile } from '../files/csv.js';
 import {
   parseMarketMessage,
+  parseMarketMessageBytes,
   parseMarketMessageReference,
   type MarketMessage,
   type MarketMessageType,
@@ -95,7 +96,8 @@ describe('market message parsers on every message of the real captures', () => {
       for (const { json, recvTimeMs } of captureLines(file)) {
         const fast = parseMarketMessage(json, recvTimeMs);
         const ref = parseMarketMessageReference(json, recvTimeMs);
-        if (!same(fast, ref) && mismatches.length < 5) mismatches.push(json);
+        const bytes = parseMarketMessageBytes(Buffer.from(json, 'utf8'), recvTimeMs);
+        if ((!same(fast, ref) || !same(bytes, ref)) && mismatches.length < 5) mismatches.push(json);
         counts[fast.type] = (counts[fast.type] ?? 0) + 1;
         if (fast.type === 'rejected') rejections.push(`${fast.reason}: ${json.slice(0, 20)}`);
       }
@@ -332,7 +334,9 @@ describe('market message parser: fuzzed real messages', () => {
         }
         const fast: MarketMessage = parseMarketMessage(s, 7);
         const ref: MarketMessage = parseMarketMessageReference(s, 7);
-        return same(fast, ref);
+        // the frame form, as a view inside a bigger buffer (ws hands out such views): no read past its end
+        const framed = Buffer.from(`${s}}]"0,`, 'utf8').subarray(0, Buffer.byteLength(s, 'utf8'));
+        return same(fast, ref) && same(parseMarketMessageBytes(framed, 7), ref);
       }),
       { numRuns: 10_000, seed: 9 },
     );
@@ -404,11 +408,47 @@ describe('market message parser: fuzzed real messages', () => {
     );
   });
 
+  it('bytes and string entry points agree with the reference on non-ASCII and truncated input', () => {
+    const trade =
+      '{"stream":"btcusdt@trade","data":{"e":"trade","E":1,"T":2,"s":"BTCUSDT","t":3,"p":"61800.30","q":"0.006","X":"MARKET","m":false}}';
+    const cases = [
+      trade.replace('"BTCUSDT"', '"BTCUSDT\u00e9"'), // non-ASCII symbol: decoded by JSON.parse
+      trade.replace('"BTCUSDT"', '"BTC\\uD800"'), // escape: left to JSON.parse
+      trade.replace('"BTCUSDT"', '"BTC\uD800"'), // lone surrogate in the symbol
+      trade.replace('"MARKET"', '"MARK\u00c9T"'), // non-ASCII in a field that is not used
+      trade.replace('"61800.30"', '"12345678901234.50000000000"'), // 14 significant digits, 25 in all
+      trade.replace('"61800.30"', '"1234567890123456.5"'), // 17 digits: Number() itself
+      trade.replace('"0.006"', '"0.00000000000000000000000001"'),
+    ];
+    for (const text of cases) {
+      const ref = parseMarketMessageReference(text, 5);
+      expect(parseMarketMessage(text, 5)).toEqual(ref);
+      // the bytes are compared with the text they decode to (a lone surrogate is encoded as U+FFFD)
+      const bytes = Buffer.from(text, 'utf8');
+      expect(parseMarketMessageBytes(bytes, 5)).toEqual(
+        parseMarketMessageReference(bytes.toString('utf8'), 5),
+      );
+    }
+    // the string entry point reuses a scratch buffer: a truncated message after a longer one must not
+    // be completed by the longer one's stale bytes
+    for (let cut = 1; cut < trade.length; cut++) {
+      expect(parseMarketMessage(trade, 5).type).toBe('trade');
+      const text = trade.slice(0, cut);
+      expect(parseMarketMessage(text, 5)).toEqual(parseMarketMessageReference(text, 5));
+      expect(parseMarketMessageBytes(Buffer.from(trade).subarray(0, cut), 5)).toEqual(
+        parseMarketMessageReference(text, 5),
+      );
+    }
+    const m = parseMarketMessage(cases[4] ?? '', 5);
+    expect(m.type === 'trade' && m.event.price).toBe(Number('12345678901234.5'));
+  });
+
   it('never throws on arbitrary strings', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (s) => {
         parseMarketMessage(s, 0);
         parseMarketMessage(`{"stream":"a","data":{${s}}}`, 0);
+        parseMarketMessageBytes(Buffer.from(s, 'utf8'), 0);
       }),
       { numRuns: 5_000, seed: 9 },
     );

@@ -265,16 +265,25 @@ export function parseMarketMessageReference(text: string, recvTimeMs: number): M
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Fast parser: one pass over the text, single-character keys recorded in slots by char code.
+// Fast parser: one pass over the UTF-8 bytes of the message (a WebSocket text frame as received, or a
+// string encoded into a scratch buffer), single-character keys recorded in slots by byte value. Bytes
+// rather than the string: indexing a Uint8Array is a plain load, while every charCodeAt dispatches on the
+// string's representation, and a frame parsed as bytes needs no UTF-8 decoding at all.
 //
 // Strictness argument (why accepting here means the reference accepts with the same values):
 // - only compact JSON is accepted: `{"k":v,...}` with one-character keys (and `pu`), no whitespace, no
 //   duplicate keys, values that are strings, plain non-negative integers of at most 15 digits, true,
 //   false, null, or (for `b` / `a`) arrays of `["decimal","decimal"]` pairs;
-// - every string value is checked for JSON validity (no control characters; a backslash is either caught
-//   by the checks below or by the decimal/symbol validation of the fields we consume);
-// - decimals are parsed as an integer mantissa divided by an exact power of ten, which is the correctly
-//   rounded double, i.e. the same value Number() gives.
+// - every string value is scanned byte by byte: a control character or a backslash (an escape) sends
+//   the message to the reference parser, so a string accepted here is valid JSON and the bytes between
+//   its quotes are its value (the UTF-8 input is valid: ws checks text frames, TextEncoder writes valid
+//   UTF-8); the one string we return, the symbol, must be ASCII, else the reference parser decides;
+// - reads past the end give `undefined` (or, in the scratch buffer, the 0 sentinel written after the
+//   message), which fails every test below, and an accepted object must end exactly at the message end;
+// - decimals are read during that scan as an integer mantissa of at most 15 digits (trailing fractional
+//   zeros dropped: "61685.99000000" is 6168599 / 100) divided by an exact power of ten. Both operands are
+//   exact doubles, so the one division is correctly rounded: the same double Number() gives. Longer
+//   decimals are read by Number() itself.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -288,13 +297,14 @@ const DOT = 0x2e;
 const MINUS = 0x2d;
 const D0 = 0x30;
 const D9 = 0x39;
+const SPACE = 0x20;
 
 const K_STRING = 1;
 const K_INT = 2;
 const K_TRUE = 3;
 const K_FALSE = 4;
 const K_NULL = 5;
-/** A string holding an unsigned decimal of at most 15 digits, already parsed into slotInt. */
+/** A string holding an unsigned decimal of at most 15 digits, already parsed into slotNum. */
 const K_DECIMAL = 6;
 /** An array of [price, qty] string pairs (depth `b` / `a`), parsed into levelsB / levelsA. */
 const K_LEVELS = 7;
@@ -305,53 +315,67 @@ const SLOTS = 129;
 /** Max digits for exact scaled-integer arithmetic: 10^15 < 2^53, and 10^k is exact for k <= 22. */
 const MAX_FAST_DIGITS = 15;
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-const MAX_KEYS = 32;
 
 // Slot tables indexed by the key's char code (keys of the hot messages are single ASCII characters).
+// A slot is set for the current message when slotGen[key] === gen, so nothing is cleared between messages.
 const slotGen = new Int32Array(SLOTS);
 const slotKind = new Uint8Array(SLOTS);
+/** Content start / end (exclusive) of string values. */
 const slotStart = new Int32Array(SLOTS);
 const slotEnd = new Int32Array(SLOTS);
-const slotInt = new Float64Array(SLOTS);
-/** Keys holding (non-decimal) strings, in message order, for the final string-validity check. */
-const keyOrder = new Uint8Array(MAX_KEYS);
-let keyCount = 0;
+/** Value of integers and decimals. */
+const slotNum = new Float64Array(SLOTS);
 let gen = 0;
 
+/** Index of the first character `readDecimal` did not consume. */
+let decimalEnd = 0;
+
 /**
- * Text starting with a digit: `\d+(\.\d+)?` between start and end with at most 15 significant digits
- * once trailing fractional zeros are dropped ("61685.99000000" is read as 6168599 / 100); NaN otherwise
- * (the caller falls back to `decimalAt`, which handles every case).
+ * Reads `\d+(\.\d+)?` starting at j (a digit) up to the first other character, whose index goes to
+ * `decimalEnd`. Returns the value when it has at most 15 digits in all, NaN otherwise (the caller then
+ * reads the bytes again with `decimalAt`, which also handles longer decimals).
  */
-function shortDecimal(text: string, start: number, end: number): number {
-  // drop trailing zeros of the fraction (and the dot when only zeros follow it)
-  let e = end;
-  while (e > start + 1 && text.charCodeAt(e - 1) === D0) e--;
-  const trimmed = e < end;
-  const droppedDot = trimmed && text.charCodeAt(e - 1) === DOT;
-  if (droppedDot) e--;
+function readDecimal(b: Uint8Array, j: number): number {
+  const start = j;
   let m = 0;
-  let digits = 0;
-  let frac = -1;
-  for (let i = start; i < e; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= D0 && c <= D9) {
-      m = m * 10 + (c - D0);
-      digits++;
-      if (frac >= 0) frac++;
-    } else if (c === DOT && frac < 0) {
-      frac = 0;
-    } else {
+  let ch = b[j] as number;
+  while (ch >= D0 && ch <= D9) {
+    m = m * 10 + (ch - D0);
+    ch = b[++j] as number;
+  }
+  let frac = 0;
+  if (ch === DOT) {
+    const fracStart = ++j;
+    ch = b[j] as number;
+    while (ch >= D0 && ch <= D9) {
+      m = m * 10 + (ch - D0);
+      ch = b[++j] as number;
+    }
+    frac = j - fracStart;
+    if (frac === 0 || j - start - 1 > MAX_FAST_DIGITS) {
+      decimalEnd = j;
       return NaN;
     }
+  } else if (j - start > MAX_FAST_DIGITS) {
+    decimalEnd = j;
+    return NaN;
   }
-  if (frac === 0 || digits > MAX_FAST_DIGITS || (droppedDot && frac >= 0)) return NaN;
-  if (frac < 0) {
-    // no dot left: either "X.000" (zeros were fractional: exact integer) or "58000" (zeros were integer
-    // digits: let decimalAt read the whole text)
-    return trimmed && !droppedDot ? NaN : m;
+  decimalEnd = j;
+  // m < 10^15 and 10^frac are exact doubles, so the one division is correctly rounded (= Number()).
+  return frac === 0 ? m : m / (POW10[frac] as number);
+}
+
+/**
+ * From j (inside a string) to its closing quote: returns the quote's index, or -1 at a control
+ * character, a backslash or the end of the input (`undefined` and the 0 sentinel fail `>= SPACE`).
+ */
+function stringEnd(b: Uint8Array, j: number): number {
+  let ch = b[j] as number;
+  while (ch !== QUOTE) {
+    if (!(ch >= SPACE) || ch === BACKSLASH) return -1;
+    ch = b[++j] as number;
   }
-  return m / (POW10[frac] as number);
+  return j;
 }
 
 let levelsB: BookLevel[] = [];
@@ -359,31 +383,37 @@ let levelsA: BookLevel[] = [];
 
 /** One `"decimal"` at i (the opening quote); returns the value and sets `afterString`, or NaN. */
 let afterString = 0;
-function quotedDecimal(text: string, i: number): number {
-  if (text.charCodeAt(i) !== QUOTE) return NaN;
+function quotedDecimal(b: Uint8Array, i: number): number {
+  if ((b[i] as number) !== QUOTE) return NaN;
   const start = i + 1;
-  const end = text.indexOf('"', start);
-  if (end < 0) return NaN;
+  const first = b[start] as number;
+  if (first < D0 || first > D9) return NaN; // also rejects "" and a missing string
+  let v = readDecimal(b, start);
+  let end = decimalEnd;
+  if ((b[end] as number) !== QUOTE) {
+    end = stringEnd(b, end);
+    if (end < 0) return NaN;
+    v = decimalAt(b, start, end);
+  } else if (v !== v) {
+    v = decimalAt(b, start, end);
+  }
   afterString = end + 1;
-  const first = text.charCodeAt(start);
-  if (first < D0 || first > D9) return NaN; // also rejects "" (shortDecimal expects a leading digit)
-  const v = shortDecimal(text, start, end);
-  return v === v ? v : decimalAt(text, start, end);
+  return v;
 }
 
 /** `[["p","q"],...]` starting at the `[` at i, into `out`; returns the index after `]`, or -1. */
-function scanLevels(text: string, i: number, out: BookLevel[]): number {
+function scanLevels(b: Uint8Array, i: number, out: BookLevel[]): number {
   i++;
-  if (text.charCodeAt(i) === RBRACKET) return i + 1;
+  if ((b[i] as number) === RBRACKET) return i + 1;
   for (;;) {
-    if (text.charCodeAt(i) !== LBRACKET) return -1;
-    const price = quotedDecimal(text, i + 1);
-    if (price !== price || text.charCodeAt(afterString) !== COMMA) return -1;
-    const qty = quotedDecimal(text, afterString + 1);
-    if (qty !== qty || text.charCodeAt(afterString) !== RBRACKET) return -1;
+    if ((b[i] as number) !== LBRACKET) return -1;
+    const price = quotedDecimal(b, i + 1);
+    if (price !== price || (b[afterString] as number) !== COMMA) return -1;
+    const qty = quotedDecimal(b, afterString + 1);
+    if (qty !== qty || (b[afterString] as number) !== RBRACKET) return -1;
     out.push([price, qty]);
     i = afterString + 1;
-    const sep = text.charCodeAt(i);
+    const sep = b[i] as number;
     if (sep === COMMA) {
       i++;
       continue;
@@ -397,94 +427,109 @@ function scanLevels(text: string, i: number, out: BookLevel[]): number {
  * Scan the flat object whose `{` is at `i`; fill the slots. Returns the index after `}`, or -1 when the
  * input is outside the subset this scanner accepts.
  */
-function scanFlatObject(text: string, i: number): number {
+function scanFlatObject(b: Uint8Array, i: number): number {
   gen = (gen + 1) | 0;
-  keyCount = 0;
   i++;
   for (;;) {
-    if (text.charCodeAt(i) !== QUOTE) return -1;
-    let key = text.charCodeAt(i + 1);
-    if (text.charCodeAt(i + 2) === QUOTE) {
-      if (key < 0x20 || key >= 128 || key === BACKSLASH || key === QUOTE) return -1;
+    if ((b[i] as number) !== QUOTE) return -1;
+    let key = b[i + 1] as number;
+    if ((b[i + 2] as number) === QUOTE) {
+      if (key < SPACE || key >= 128 || key === BACKSLASH || key === QUOTE) return -1;
       i += 3;
-    } else if (key === 0x70 && text.charCodeAt(i + 2) === 0x75 && text.charCodeAt(i + 3) === QUOTE) {
+    } else if (key === 0x70 && (b[i + 2] as number) === 0x75 && (b[i + 3] as number) === QUOTE) {
       key = SLOT_PU; // "pu"
       i += 4;
     } else {
       return -1;
     }
-    if (slotGen[key] === gen || keyCount === MAX_KEYS) return -1; // duplicate key: leave to JSON.parse
-    if (text.charCodeAt(i) !== COLON) return -1;
+    if (slotGen[key] === gen) return -1; // duplicate key: leave to JSON.parse
+    if ((b[i] as number) !== COLON) return -1;
     i++;
-    const c = text.charCodeAt(i);
-    let kind: number;
-    let start = i;
-    let end: number;
-    let value = 0;
+    const c = b[i] as number;
     if (c === QUOTE) {
-      start = i + 1;
-      end = text.indexOf('"', start);
-      if (end < 0) return -1;
-      i = end + 1;
-      kind = K_STRING;
-      const first = text.charCodeAt(start);
+      const start = i + 1;
+      const first = b[start] as number;
+      let j = start;
       if (first >= D0 && first <= D9) {
-        // most string values are decimals: parse them now
-        value = shortDecimal(text, start, end);
-        if (value === value) kind = K_DECIMAL;
+        // most string values are decimals: read them now
+        const value = readDecimal(b, start);
+        j = decimalEnd;
+        if (value === value && (b[j] as number) === QUOTE) {
+          slotGen[key] = gen;
+          slotKind[key] = K_DECIMAL;
+          slotNum[key] = value;
+          i = j + 1;
+          const sep = b[i] as number;
+          if (sep === COMMA) {
+            i++;
+            continue;
+          }
+          if (sep === RBRACE) return i + 1;
+          return -1;
+        }
       }
+      const end = stringEnd(b, j);
+      if (end < 0) return -1;
+      slotGen[key] = gen;
+      slotKind[key] = K_STRING;
+      slotStart[key] = start;
+      slotEnd[key] = end;
+      i = end + 1;
     } else if (c >= D0 && c <= D9) {
       let j = i;
       let ch = c;
+      let value = 0;
       do {
         value = value * 10 + (ch - D0);
-        j++;
-        ch = text.charCodeAt(j);
+        ch = b[++j] as number;
       } while (ch >= D0 && ch <= D9);
       const digits = j - i;
       if (digits > MAX_FAST_DIGITS || (c === D0 && digits > 1)) return -1;
       if (ch === DOT || ch === 0x65 || ch === 0x45) return -1; // fraction / exponent: not a plain integer
-      end = j;
+      slotGen[key] = gen;
+      slotKind[key] = K_INT;
+      slotNum[key] = value;
       i = j;
-      kind = K_INT;
     } else if (
       c === 0x74 &&
-      text.charCodeAt(i + 1) === 0x72 &&
-      text.charCodeAt(i + 2) === 0x75 &&
-      text.charCodeAt(i + 3) === 0x65
+      (b[i + 1] as number) === 0x72 &&
+      (b[i + 2] as number) === 0x75 &&
+      (b[i + 3] as number) === 0x65
     ) {
-      kind = K_TRUE;
+      slotGen[key] = gen;
+      slotKind[key] = K_TRUE;
       i += 4;
-      end = i;
-    } else if (c === 0x66 && text.startsWith('alse', i + 1)) {
-      kind = K_FALSE;
+    } else if (
+      c === 0x66 &&
+      (b[i + 1] as number) === 0x61 &&
+      (b[i + 2] as number) === 0x6c &&
+      (b[i + 3] as number) === 0x73 &&
+      (b[i + 4] as number) === 0x65
+    ) {
+      slotGen[key] = gen;
+      slotKind[key] = K_FALSE;
       i += 5;
-      end = i;
     } else if (c === LBRACKET && (key === C_b || key === C_a)) {
       const levels: BookLevel[] = [];
-      i = scanLevels(text, i, levels);
+      i = scanLevels(b, i, levels);
       if (i < 0) return -1;
       if (key === C_b) levelsB = levels;
       else levelsA = levels;
-      kind = K_LEVELS;
-      end = i;
-    } else if (c === 0x6e && text.startsWith('ull', i + 1)) {
-      kind = K_NULL;
+      slotGen[key] = gen;
+      slotKind[key] = K_LEVELS;
+    } else if (
+      c === 0x6e &&
+      (b[i + 1] as number) === 0x75 &&
+      (b[i + 2] as number) === 0x6c &&
+      (b[i + 3] as number) === 0x6c
+    ) {
+      slotGen[key] = gen;
+      slotKind[key] = K_NULL;
       i += 4;
-      end = i;
     } else {
       return -1;
     }
-    slotGen[key] = gen;
-    slotKind[key] = kind;
-    if (kind === K_STRING) {
-      slotStart[key] = start;
-      slotEnd[key] = end;
-      keyOrder[keyCount++] = key;
-    } else {
-      slotInt[key] = value;
-    }
-    const sep = text.charCodeAt(i);
+    const sep = b[i] as number;
     if (sep === COMMA) {
       i++;
       continue;
@@ -494,42 +539,6 @@ function scanFlatObject(text: string, i: number): number {
   }
 }
 
-/** JSON string content check for text[start, end): no control characters and no escapes. */
-function plainString(text: string, start: number, end: number): boolean {
-  for (let j = start; j < end; j++) {
-    const ch = text.charCodeAt(j);
-    if (ch < 0x20 || ch === BACKSLASH) return false;
-  }
-  return true;
-}
-
-/**
- * After a successful mapping: every string value the mapping did not validate itself (`consumed` marks
- * the keys whose values were fully validated as decimals or the event type) must be a plain string.
- */
-function otherStringsValid(text: string, consumed: Uint8Array): boolean {
-  for (let n = 0; n < keyCount; n++) {
-    const key = keyOrder[n] as number;
-    if (slotKind[key] === K_STRING && consumed[key] === 0) {
-      if (!plainString(text, slotStart[key] as number, slotEnd[key] as number)) return false;
-    }
-  }
-  return true;
-}
-
-function consumedKeys(keys: string): Uint8Array {
-  const table = new Uint8Array(SLOTS);
-  for (const k of keys) table[k.charCodeAt(0)] = 1;
-  return table;
-}
-
-// 's' is not listed: the symbol is checked by symbolSlot (or matched against an already checked one).
-const CONSUMED_AGG = consumedKeys('epqs');
-const CONSUMED_TRADE = consumedKeys('epqs');
-const CONSUMED_QUOTE = consumedKeys('ebBaAs');
-const CONSUMED_MARK = consumedKeys('epirs');
-const CONSUMED_DEPTH = consumedKeys('es');
-
 function has(key: number, kind: number): boolean {
   return slotGen[key] === gen && slotKind[key] === kind;
 }
@@ -538,17 +547,35 @@ function present(key: number): boolean {
   return slotGen[key] === gen;
 }
 
-/** Unsigned decimal `\d+(\.\d+)?` between start and end; NaN when the text does not match. */
-function decimalAt(text: string, start: number, end: number): number {
+/**
+ * Unsigned decimal `\d+(\.\d+)?` between start and end; NaN when the bytes do not match. The slow
+ * path of `readDecimal`: trailing fractional zeros are dropped first ("0.100000000000000000" has one
+ * significant fractional digit), and what still has more than 15 digits is read by Number().
+ */
+function decimalAt(b: Uint8Array, start: number, end: number): number {
   let m = 0;
   let digits = 0;
   let frac = -1;
+  // mantissa, digit count and fraction length at the last significant digit
+  let sigM = 0;
+  let sigDigits = 0;
+  let sigFrac = 0;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = b[i] as number;
     if (c >= D0 && c <= D9) {
       m = m * 10 + (c - D0);
       digits++;
-      if (frac >= 0) frac++;
+      if (frac < 0) {
+        sigM = m;
+        sigDigits = digits;
+      } else {
+        frac++;
+        if (c !== D0) {
+          sigM = m;
+          sigDigits = digits;
+          sigFrac = frac;
+        }
+      }
     } else if (c === DOT && frac < 0 && digits > 0) {
       frac = 0;
     } else {
@@ -556,45 +583,57 @@ function decimalAt(text: string, start: number, end: number): number {
     }
   }
   if (digits === 0 || frac === 0) return NaN;
-  // Both m and 10^frac are exact doubles, so one division is correctly rounded: the same double as Number().
-  if (digits > MAX_FAST_DIGITS) return Number(text.slice(start, end));
-  return frac > 0 ? m / (POW10[frac] as number) : m;
+  if (sigDigits > MAX_FAST_DIGITS) return Number(ascii(b, start, end));
+  // sigM (< 10^15) and 10^sigFrac are exact doubles: one correctly rounded division, the same as Number().
+  return sigFrac === 0 ? sigM : sigM / (POW10[sigFrac] as number);
 }
 
-function udecSlot(text: string, key: number): number {
+function udecSlot(b: Uint8Array, key: number): number {
   if (slotGen[key] !== gen) return NaN;
   const kind = slotKind[key];
-  if (kind === K_DECIMAL) return slotInt[key] as number;
+  if (kind === K_DECIMAL) return slotNum[key] as number;
   if (kind !== K_STRING) return NaN;
-  return decimalAt(text, slotStart[key] as number, slotEnd[key] as number);
+  return decimalAt(b, slotStart[key] as number, slotEnd[key] as number);
 }
 
-function sdecSlot(text: string, key: number): number {
-  if (has(key, K_DECIMAL)) return slotInt[key] as number;
+function sdecSlot(b: Uint8Array, key: number): number {
+  if (has(key, K_DECIMAL)) return slotNum[key] as number;
   if (!has(key, K_STRING)) return NaN;
   const start = slotStart[key] as number;
-  if (text.charCodeAt(start) === MINUS) return -decimalAt(text, start + 1, slotEnd[key] as number);
-  return decimalAt(text, start, slotEnd[key] as number);
+  if ((b[start] as number) === MINUS) return -decimalAt(b, start + 1, slotEnd[key] as number);
+  return decimalAt(b, start, slotEnd[key] as number);
 }
 
-/** Last symbols seen (already validated): reused without slicing or re-checking. */
+/** Last symbols seen: reused without decoding (the scan already checked they are plain strings). */
 const SYMBOL_CACHE_SIZE = 8;
 const symbolCache: string[] = [];
 let symbolCacheNext = 0;
+let lastSymbol = '';
 
-function symbolSlot(text: string, key: number): string | undefined {
+/** Latin-1 decoding of b[start, end), used on ASCII only (digits, symbols). */
+function ascii(b: Uint8Array, start: number, end: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
+}
+
+function symbolSlot(b: Uint8Array, key: number): string | undefined {
   if (!has(key, K_STRING)) return undefined;
   const start = slotStart[key] as number;
   const end = slotEnd[key] as number;
   const n = end - start;
   if (n === 0) return undefined;
+  if (lastSymbol.length === n && wordAt(b, start, lastSymbol)) return lastSymbol;
   for (const cached of symbolCache) {
-    if (cached.length === n && text.startsWith(cached, start)) return cached;
+    if (cached.length === n && wordAt(b, start, cached)) {
+      lastSymbol = cached;
+      return cached;
+    }
   }
-  if (!plainString(text, start, end)) return undefined;
-  const symbol = text.slice(start, end);
+  // a new symbol: ASCII only (anything else is decoded by the reference parser)
+  for (let j = start; j < end; j++) if ((b[j] as number) >= 0x80) return undefined;
+  const symbol = ascii(b, start, end);
   symbolCache[symbolCacheNext] = symbol;
   symbolCacheNext = (symbolCacheNext + 1) % SYMBOL_CACHE_SIZE;
+  lastSymbol = symbol;
   return symbol;
 }
 
@@ -621,50 +660,50 @@ const C_T = 0x54;
 const C_u = 0x75;
 const C_U = 0x55;
 
-function fastTrade(text: string, idKey: number, consumed: Uint8Array): Trade | undefined {
-  const price = udecSlot(text, C_p);
-  const qty = udecSlot(text, C_q);
+function fastTrade(b: Uint8Array, idKey: number): Trade | undefined {
+  const price = udecSlot(b, C_p);
+  const qty = udecSlot(b, C_q);
   const m = boolSlot(C_m);
   if (price !== price || qty !== qty || m < 0 || !has(C_T, K_INT) || !has(idKey, K_INT)) return undefined;
-  const symbol = symbolSlot(text, C_s);
-  if (symbol === undefined || !otherStringsValid(text, consumed)) return undefined;
-  return makeTrade(symbol, slotInt[C_T] as number, price, qty, m === 1, slotInt[idKey] as number);
+  const symbol = symbolSlot(b, C_s);
+  if (symbol === undefined) return undefined;
+  return makeTrade(symbol, slotNum[C_T] as number, price, qty, m === 1, slotNum[idKey] as number);
 }
 
-function fastQuote(text: string, recvTimeMs: number): Quote | undefined {
-  const bid = udecSlot(text, C_b);
-  const bidQty = udecSlot(text, C_B);
-  const ask = udecSlot(text, C_a);
-  const askQty = udecSlot(text, C_A);
+function fastQuote(b: Uint8Array, recvTimeMs: number): Quote | undefined {
+  const bid = udecSlot(b, C_b);
+  const bidQty = udecSlot(b, C_B);
+  const ask = udecSlot(b, C_a);
+  const askQty = udecSlot(b, C_A);
   if (bid !== bid || bidQty !== bidQty || ask !== ask || askQty !== askQty || !has(C_u, K_INT))
     return undefined;
   let time = recvTimeMs;
   if (present(C_E)) {
     if (slotKind[C_E] !== K_INT) return undefined;
-    time = slotInt[C_E] as number;
+    time = slotNum[C_E] as number;
   }
-  const symbol = symbolSlot(text, C_s);
-  if (symbol === undefined || !otherStringsValid(text, CONSUMED_QUOTE)) return undefined;
-  return makeQuote(symbol, time, bid, bidQty, ask, askQty, slotInt[C_u] as number);
+  const symbol = symbolSlot(b, C_s);
+  if (symbol === undefined) return undefined;
+  return makeQuote(symbol, time, bid, bidQty, ask, askQty, slotNum[C_u] as number);
 }
 
-function fastMark(text: string): MarkPrice | undefined {
-  const mark = udecSlot(text, C_p);
-  const index = udecSlot(text, C_i);
-  const rate = sdecSlot(text, C_r);
+function fastMark(b: Uint8Array): MarkPrice | undefined {
+  const mark = udecSlot(b, C_p);
+  const index = udecSlot(b, C_i);
+  const rate = sdecSlot(b, C_r);
   if (mark !== mark || index !== index || rate !== rate || !has(C_E, K_INT) || !has(C_T, K_INT))
     return undefined;
-  const symbol = symbolSlot(text, C_s);
-  if (symbol === undefined || !otherStringsValid(text, CONSUMED_MARK)) return undefined;
-  return makeMark(symbol, slotInt[C_E] as number, mark, index, rate, slotInt[C_T] as number);
+  const symbol = symbolSlot(b, C_s);
+  if (symbol === undefined) return undefined;
+  return makeMark(symbol, slotNum[C_E] as number, mark, index, rate, slotNum[C_T] as number);
 }
 
 function optIntSlot(key: number): number | undefined | null {
   if (slotGen[key] !== gen) return undefined;
-  return slotKind[key] === K_INT ? slotInt[key] : null;
+  return slotKind[key] === K_INT ? slotNum[key] : null;
 }
 
-function fastDepth(text: string): DepthUpdate | undefined {
+function fastDepth(b: Uint8Array): DepthUpdate | undefined {
   if (
     !has(C_E, K_INT) ||
     !has(C_U, K_INT) ||
@@ -677,46 +716,54 @@ function fastDepth(text: string): DepthUpdate | undefined {
   const transactTime = optIntSlot(C_T);
   const prev = optIntSlot(SLOT_PU);
   if (transactTime === null || prev === null) return undefined;
-  const symbol = symbolSlot(text, C_s);
-  if (symbol === undefined || !otherStringsValid(text, CONSUMED_DEPTH)) return undefined;
+  const symbol = symbolSlot(b, C_s);
+  if (symbol === undefined) return undefined;
   return {
     symbol,
-    time: slotInt[C_E] as number,
+    time: slotNum[C_E] as number,
     transactTime,
-    firstUpdateId: slotInt[C_U] as number,
-    finalUpdateId: slotInt[C_u] as number,
+    firstUpdateId: slotNum[C_U] as number,
+    finalUpdateId: slotNum[C_u] as number,
     prevFinalUpdateId: prev,
     bids: levelsB,
     asks: levelsA,
   };
 }
 
-function fastEvent(text: string, recvTimeMs: number): MarketMessage | undefined {
+/** `b` holds the ASCII `word` at `start`. */
+function wordAt(b: Uint8Array, start: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) {
+    if ((b[start + k] as number) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+function fastEvent(b: Uint8Array, recvTimeMs: number): MarketMessage | undefined {
   if (!present(C_e)) {
-    const q = present(C_u) ? fastQuote(text, recvTimeMs) : undefined;
+    const q = present(C_u) ? fastQuote(b, recvTimeMs) : undefined;
     return q === undefined ? undefined : { type: 'bookTicker', event: q };
   }
   if (slotKind[C_e] !== K_STRING) return undefined;
   const start = slotStart[C_e] as number;
   const n = (slotEnd[C_e] as number) - start;
-  if (n === 8 && text.startsWith('aggTrade', start)) {
-    const t = fastTrade(text, C_a, CONSUMED_AGG);
+  if (n === 8 && wordAt(b, start, 'aggTrade')) {
+    const t = fastTrade(b, C_a);
     return t === undefined ? undefined : { type: 'aggTrade', event: t };
   }
-  if (n === 5 && text.startsWith('trade', start)) {
-    const t = fastTrade(text, C_t, CONSUMED_TRADE);
-    return t === undefined ? undefined : { type: 'trade', event: t };
-  }
-  if (n === 10 && text.startsWith('bookTicker', start)) {
-    const q = fastQuote(text, recvTimeMs);
+  if (n === 10 && wordAt(b, start, 'bookTicker')) {
+    const q = fastQuote(b, recvTimeMs);
     return q === undefined ? undefined : { type: 'bookTicker', event: q };
   }
-  if (n === 11 && text.startsWith('depthUpdate', start)) {
-    const d = fastDepth(text);
+  if (n === 5 && wordAt(b, start, 'trade')) {
+    const t = fastTrade(b, C_t);
+    return t === undefined ? undefined : { type: 'trade', event: t };
+  }
+  if (n === 11 && wordAt(b, start, 'depthUpdate')) {
+    const d = fastDepth(b);
     return d === undefined ? undefined : { type: 'depth', event: d };
   }
-  if (n === 15 && text.startsWith('markPriceUpdate', start)) {
-    const mp = fastMark(text);
+  if (n === 15 && wordAt(b, start, 'markPriceUpdate')) {
+    const mp = fastMark(b);
     return mp === undefined ? undefined : { type: 'markPrice', event: mp };
   }
   return undefined;
@@ -724,38 +771,35 @@ function fastEvent(text: string, recvTimeMs: number): MarketMessage | undefined 
 
 const STREAM_PREFIX = '{"stream":"';
 const DATA_INFIX = '","data":';
-/** Combined-stream prefixes `{"stream":"<name>","data":` already checked (bounded: cleared when full). */
-const knownPrefixes = new Set<string>();
-const MAX_KNOWN_PREFIXES = 4096;
-/** The few most recent prefixes, checked first. */
-const recentPrefixes: string[] = [];
-const RECENT_PREFIXES = 8;
-let recentNext = 0;
 
-function rememberRecent(prefix: string): void {
-  recentPrefixes[recentNext] = prefix;
-  recentNext = (recentNext + 1) % RECENT_PREFIXES;
+/**
+ * Start of the inner object of a combined-stream message, 0 for a raw one, -1 to leave it to JSON.parse.
+ * The stream name is not used, only checked to be a plain JSON string (a char loop over it is cheaper
+ * than caching known prefixes: startsWith and Set lookups cost more than the ~20 characters).
+ */
+function innerStart(b: Uint8Array): number {
+  if ((b[2] as number) !== 0x73 || !wordAt(b, 0, STREAM_PREFIX)) return 0; // raw: `{"e":...`
+  const q = stringEnd(b, STREAM_PREFIX.length);
+  if (q < 0 || !wordAt(b, q, DATA_INFIX)) return -1;
+  return q + DATA_INFIX.length;
 }
 
-/** Start of the inner object of a combined-stream message, 0 for a raw one, -1 to leave it to JSON.parse. */
-function innerStart(text: string): number {
-  if (text.charCodeAt(2) !== 0x73) return 0; // `{"s...`: a wrapper starts `{"stream"`
-  const q = text.indexOf('"', STREAM_PREFIX.length);
-  if (q < 0) return text.startsWith(STREAM_PREFIX) ? -1 : 0;
-  const objStart = q + DATA_INFIX.length;
-  const prefix = text.slice(0, objStart);
-  // string equality is a memcmp; a Set lookup would hash the new slice first (about twice the cost)
-  for (const known of recentPrefixes) if (prefix === known) return objStart;
-  if (knownPrefixes.has(prefix)) {
-    rememberRecent(prefix);
-    return objStart;
-  }
-  if (!text.startsWith(STREAM_PREFIX)) return 0;
-  if (!text.startsWith(DATA_INFIX, q) || !plainString(text, STREAM_PREFIX.length, q)) return -1;
-  if (knownPrefixes.size >= MAX_KNOWN_PREFIXES) knownPrefixes.clear();
-  knownPrefixes.add(prefix);
-  rememberRecent(prefix);
-  return objStart;
+/** Scratch buffer the string entry point encodes into; grows to the largest message seen. */
+let scratch = new Uint8Array(4096);
+const encoder = new TextEncoder();
+
+function utf8(b: Uint8Array, len: number): string {
+  return Buffer.from(b.buffer, b.byteOffset, len).toString('utf8');
+}
+
+/** The fast parse of b[0, len); undefined when the reference parser must decide. */
+function parseBytes(b: Uint8Array, len: number, recvTimeMs: number): MarketMessage | undefined {
+  const objStart = innerStart(b);
+  if (objStart < 0 || (b[objStart] as number) !== LBRACE) return undefined;
+  const end = scanFlatObject(b, objStart);
+  if (end < 0) return undefined;
+  if (objStart > 0 ? end !== len - 1 || (b[end] as number) !== RBRACE : end !== len) return undefined;
+  return fastEvent(b, recvTimeMs);
 }
 
 /**
@@ -763,14 +807,20 @@ function innerStart(text: string): number {
  * for every input; several times faster for aggTrade, trade, bookTicker, markPriceUpdate and depthUpdate.
  */
 export function parseMarketMessage(text: string, recvTimeMs: number): MarketMessage {
-  const objStart = innerStart(text);
-  if (objStart < 0) return parseMarketMessageReference(text, recvTimeMs);
-  const wrapped = objStart > 0;
-  if (text.charCodeAt(objStart) !== LBRACE) return parseMarketMessageReference(text, recvTimeMs);
-  const end = scanFlatObject(text, objStart);
-  if (end < 0) return parseMarketMessageReference(text, recvTimeMs);
-  if (wrapped ? end !== text.length - 1 || text.charCodeAt(end) !== RBRACE : end !== text.length) {
-    return parseMarketMessageReference(text, recvTimeMs);
-  }
-  return fastEvent(text, recvTimeMs) ?? parseMarketMessageReference(text, recvTimeMs);
+  // at most 3 UTF-8 bytes per UTF-16 unit, plus the sentinel
+  if (scratch.length <= text.length * 3) scratch = new Uint8Array(text.length * 3 + 1024);
+  const { written } = encoder.encodeInto(text, scratch);
+  scratch[written] = 0;
+  return parseBytes(scratch, written, recvTimeMs) ?? parseMarketMessageReference(text, recvTimeMs);
+}
+
+/**
+ * The same for the UTF-8 bytes of a WebSocket text frame (e.g. the Buffer `ws` delivers), without
+ * decoding them: the hot path. Same result as `parseMarketMessage` on the decoded text.
+ */
+export function parseMarketMessageBytes(bytes: Uint8Array, recvTimeMs: number): MarketMessage {
+  return (
+    parseBytes(bytes, bytes.length, recvTimeMs) ??
+    parseMarketMessageReference(utf8(bytes, bytes.length), recvTimeMs)
+  );
 }

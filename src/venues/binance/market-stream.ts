@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import type { Clock, Scheduler, TimerHandle } from '../../core/clock.js';
 import { InvariantError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
-import { parseMarketMessage, type MarketMessage } from './market-parse.js';
+import { parseMarketMessage, parseMarketMessageBytes, type MarketMessage } from './market-parse.js';
 
 export type MarketEvent = Exclude<MarketMessage, { type: 'rejected' }>;
 
@@ -217,7 +217,7 @@ export class BinanceMarketStream {
     });
     ws.on('message', (data: WebSocket.RawData) => {
       this.o.onFrame?.();
-      this.onMessage(conn, rawText(data));
+      this.onMessage(conn, data);
     });
     ws.on('error', (error: Error) => {
       this.logger.warn({ connection: conn.id, error: error.message }, 'binance market stream socket error');
@@ -227,7 +227,7 @@ export class BinanceMarketStream {
     });
   }
 
-  private onMessage(conn: Connection, text: string): void {
+  private onMessage(conn: Connection, data: WebSocket.RawData): void {
     const now = this.o.clock.now();
     conn.lastMessageAt = now;
     if (conn === this.incoming) {
@@ -246,8 +246,12 @@ export class BinanceMarketStream {
       this.attempt = 0;
     }
     this.counters.received++;
-    const message = parseMarketMessage(text, now);
+    // a single-Buffer frame (the usual case) is parsed from its bytes, without decoding it to a string
+    const message = Buffer.isBuffer(data)
+      ? parseMarketMessageBytes(data, now)
+      : parseMarketMessage(rawText(data), now);
     if (message.type === 'rejected') {
+      const text = rawText(data);
       // {"result":null,"id":n} answers to SUBSCRIBE are expected, not counted as rejected
       if (text.startsWith('{"result":')) return;
       this.counters.rejected++;

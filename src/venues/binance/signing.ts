@@ -6,7 +6,13 @@
  * HMAC-SHA256 keys give a lower-case hex signature; Ed25519 keys give a base64 signature (which must be
  * percent-encoded where it is placed, since base64 contains `+`, `/` and `=`).
  */
-import { createHmac, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createSecretKey,
+  sign as cryptoSign,
+  type KeyObject,
+} from 'node:crypto';
 import type { Scheduler, TimerHandle } from '../../core/clock.js';
 import { AegisError, toError } from '../../core/errors.js';
 
@@ -16,18 +22,21 @@ export interface RequestSigner {
   sign(payload: string): string;
 }
 
-/** HMAC-SHA256 with the API secret as key, hex lower-case. */
+/**
+ * HMAC-SHA256 with the API secret as key, hex lower-case. The key is imported once as a KeyObject (an
+ * HMAC object per request is still needed, but not a fresh copy of the key string).
+ */
 export class HmacSigner implements RequestSigner {
   readonly kind = 'hmac-sha256';
-  private readonly secret: string;
+  private readonly key: KeyObject;
 
   constructor(secret: string) {
     if (secret.length === 0) throw new AegisError('CONFIG_INVALID', 'HMAC API secret is empty');
-    this.secret = secret;
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   sign(payload: string): string {
-    return createHmac('sha256', this.secret).update(payload, 'utf8').digest('hex');
+    return createHmac('sha256', this.key).update(payload, 'utf8').digest('hex');
   }
 }
 

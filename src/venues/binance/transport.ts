@@ -12,7 +12,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Clock, Scheduler } from '../../core/clock.js';
-import { toError } from '../../core/errors.js';
+import { InvariantError, toError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import {
   OrderOutcomeUnknownError,
@@ -20,7 +20,8 @@ import {
   VenueRejectedError,
   VenueTransportError,
 } from './errors.js';
-import { RateLimitTracker, retryAfterMs, type RateLimitRule } from './rate-limit.js';
+import { KeepAliveHttpClient, type PendingRequest } from './http-client.js';
+import { RateLimitTracker, retryAfterMs, type HeaderBag, type RateLimitRule } from './rate-limit.js';
 import { pathWithQuery, type BuiltRequest } from './request.js';
 
 export interface TransportOptions {
@@ -36,6 +37,11 @@ export interface TransportOptions {
   readonly onHalt?: (untilMs: number, request: string) => void;
   /** Max sockets per host for the keep-alive agent (default 8). */
   readonly maxSockets?: number;
+  /**
+   * HTTP client for `http:` base URLs: 'raw' (default) is our keep-alive HTTP/1.1 writer over net.Socket
+   * (http-client.ts), 'node' is node:http with a keep-alive agent. `https:` always uses node:https.
+   */
+  readonly httpClient?: 'raw' | 'node';
 }
 
 export interface SendOptions {
@@ -54,7 +60,8 @@ export interface SendOptions {
 
 export interface RawResponse {
   readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
+  /** Lower-case names. */
+  readonly headers: HeaderBag;
   readonly body: string;
 }
 
@@ -77,6 +84,11 @@ export class BinanceTransport {
   private readonly onHalt: ((untilMs: number, request: string) => void) | undefined;
   private readonly agent: http.Agent;
   private readonly lib: typeof http | typeof https;
+  private readonly raw: KeepAliveHttpClient | undefined;
+  private readonly basePathPrefix: string;
+  /** `X-MBX-APIKEY` header line of the last key seen (one account per transport in practice). */
+  private apiKeyLine = '';
+  private apiKey = '';
 
   constructor(options: TransportOptions) {
     this.baseUrl = new URL(options.baseUrl);
@@ -90,11 +102,22 @@ export class BinanceTransport {
     this.lib = secure ? https : http;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 8 };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.raw =
+      secure || options.httpClient === 'node'
+        ? undefined
+        : new KeepAliveHttpClient({
+            host: this.baseUrl.hostname,
+            port: Number(this.baseUrl.port === '' ? 80 : this.baseUrl.port),
+            maxSockets: options.maxSockets ?? 8,
+          });
+    const p = this.baseUrl.pathname;
+    this.basePathPrefix = p.endsWith('/') ? p.slice(0, -1) : p;
   }
 
-  /** Close idle keep-alive sockets. */
+  /** Close the keep-alive sockets (requests in flight fail). */
   close(): void {
     this.agent.destroy();
+    this.raw?.close();
   }
 
   /** Send a built request and return the parsed JSON body of a 2xx answer; throws the typed errors above. */
@@ -206,8 +229,44 @@ export class BinanceTransport {
     return new VenueTransportError(`${label}: ${error.message}`, context, error);
   }
 
-  /** One HTTP exchange on the keep-alive agent, with the timeout on the injected scheduler. */
+  /** One HTTP exchange, with the timeout on the injected scheduler. */
   private exchange(request: BuiltRequest): Promise<RawResponse> {
+    return this.raw === undefined ? this.exchangeNode(request) : this.exchangeRaw(this.raw, request);
+  }
+
+  private exchangeRaw(raw: KeepAliveHttpClient, request: BuiltRequest): Promise<RawResponse> {
+    let lines = '';
+    for (const name in request.headers) {
+      const value = request.headers[name] as string;
+      if (name === 'X-MBX-APIKEY') {
+        if (value !== this.apiKey) {
+          this.apiKeyLine = headerLine(name, value);
+          this.apiKey = value;
+        }
+        lines += this.apiKeyLine;
+      } else {
+        lines += headerLine(name, value);
+      }
+    }
+    lines += 'Accept: application/json\r\n';
+    const target = this.basePathPrefix + pathWithQuery(request);
+    const pending: PendingRequest = raw.request(request.method, target, lines, request.body);
+    const timer = this.scheduler.at(this.clock.now() + this.timeoutMs, () => {
+      pending.abort(new TimeoutSignal(this.timeoutMs));
+    });
+    return pending.response.then(
+      (response) => {
+        this.scheduler.cancel(timer);
+        return response;
+      },
+      (error: unknown) => {
+        this.scheduler.cancel(timer);
+        throw error;
+      },
+    );
+  }
+
+  private exchangeNode(request: BuiltRequest): Promise<RawResponse> {
     return new Promise<RawResponse>((resolve, reject) => {
       const headers: Record<string, string | number> = { ...request.headers, Accept: 'application/json' };
       if (request.body.length > 0) headers['Content-Length'] = Buffer.byteLength(request.body);
@@ -216,7 +275,7 @@ export class BinanceTransport {
         hostname: this.baseUrl.hostname,
         port: this.baseUrl.port,
         method: request.method,
-        path: this.basePath() + pathWithQuery(request),
+        path: this.basePathPrefix + pathWithQuery(request),
         headers,
         agent: this.agent,
       });
@@ -246,11 +305,14 @@ export class BinanceTransport {
       req.end(request.body.length > 0 ? request.body : undefined);
     });
   }
+}
 
-  private basePath(): string {
-    const p = this.baseUrl.pathname;
-    return p.endsWith('/') ? p.slice(0, -1) : p;
+/** `Name: value\r\n`; a CR, LF or NUL in a value would split the request, so it is refused. */
+function headerLine(name: string, value: string): string {
+  if (/[\r\n\0]/.test(value)) {
+    throw new InvariantError(`HTTP header ${name} contains a line break or NUL`, { header: name });
   }
+  return `${name}: ${value}\r\n`;
 }
 
 /** Integers beyond 2^53 (some order ids) become strings, so they reach the mappers exactly. */
