@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { AegisError, ConfigError } from '../core/errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { ENVIRONMENTS, LOG_LEVELS } from '../config/schema.js';
+import { LOG_LEVELS } from '../config/schema.js';
 import { analyzeIndicators, analyzeSmc } from '../app/analyze.js';
 import { loadKlines } from '../venues/files/market-csv.js';
 import { formatSummary, runDemo } from '../app/demo.js';
@@ -20,6 +20,16 @@ import { writeFileSync } from 'node:fs';
 import { doctor } from '../app/doctor.js';
 import { registerOptimizeCommand } from './optimize-command.js';
 import { configMarkdown, formatConfigJson, formatConfigTable } from './config-command.js';
+import {
+  addReplayOptions,
+  addSimDataOptions,
+  assertNoReplayOptions,
+  dataSpecs,
+  REPLAY_MODE,
+  RUN_MODES,
+  runReplayCli,
+  type ReplayCliOptions,
+} from './replay-command.js';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -55,7 +65,7 @@ function flagOverrides(opts: GlobalOptions): Record<string, string> {
     flags[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
   }
   if (opts.logLevel !== undefined) flags.LOG_LEVEL = opts.logLevel;
-  if (opts.mode !== undefined) flags.ENVIRONMENT = opts.mode;
+  if (opts.mode !== undefined && opts.mode !== REPLAY_MODE) flags.ENVIRONMENT = opts.mode;
   return flags;
 }
 
@@ -101,7 +111,7 @@ function buildProgram(io: CliIo): Command {
     .option('-c, --config <path>', 'config file (default: ./aegis.config.json when present)')
     .option('--set <NAME=VALUE>', 'override any setting by its variable name (repeatable)', collect)
     .addOption(new Option('--log-level <level>', 'LOG_LEVEL override').choices(LOG_LEVELS))
-    .addOption(new Option('--mode <mode>', 'ENVIRONMENT override').choices(ENVIRONMENTS))
+    .addOption(new Option('--mode <mode>', 'ENVIRONMENT override, or replay (aegis run)').choices(RUN_MODES))
     .option('--confirm-live', 'required to start with ENVIRONMENT=live')
     .showHelpAfterError()
     .configureOutput({
@@ -210,14 +220,15 @@ function buildProgram(io: CliIo): Command {
       }
     });
 
-  program
-    .command('run')
+  addReplayOptions(program.command('run'))
     .description(
       'run the engine on live market data: paper (simulated fills, the default), testnet or live (signed orders); ' +
-        'AEGIS_REST_URL / AEGIS_WS_URL point it at any Binance-compatible server',
+        'AEGIS_REST_URL / AEGIS_WS_URL point it at any Binance-compatible server; ' +
+        '--mode replay --data FILE --speed N|max replays a data file through the simulator over real sockets',
     )
-    .action(async (_o: unknown, cmd: Command) => {
+    .action(async (o: ReplayCliOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
+      if (globals.mode !== REPLAY_MODE) assertNoReplayOptions(o);
       const { config } = load(io, globals);
       const logger = loggerFromConfig(config, io.stderr);
       const stop = new AbortController();
@@ -225,6 +236,17 @@ function buildProgram(io: CliIo): Command {
         stop.abort();
       });
       try {
+        if (globals.mode === REPLAY_MODE) {
+          await runReplayCli({
+            config,
+            logger,
+            options: o,
+            cwd: io.cwd,
+            signal: stop.signal,
+            print: (line) => io.stdout.write(line + '\n'),
+          });
+          return;
+        }
         const r = await runLive({
           config,
           logger,
@@ -238,8 +260,7 @@ function buildProgram(io: CliIo): Command {
       }
     });
 
-  program
-    .command('sim')
+  addSimDataOptions(program.command('sim'))
     .description(
       'serve the Binance-compatible simulator on 127.0.0.1 with the seeded synthetic market ' +
         '(clients sign with BINANCE_API_KEY / BINANCE_API_SECRET from the environment)',
@@ -257,7 +278,7 @@ function buildProgram(io: CliIo): Command {
     )
     .option('--seed <n>', 'seed of the synthetic market', int('--seed'), 42)
     .option('--speed <x>', 'simulated seconds per wall second', real('--speed'), 1)
-    .action(async (o: { port: number; seed: number; speed: number }, cmd: Command) => {
+    .action(async (o: { port: number; seed: number; speed: number } & ReplayCliOptions, cmd: Command) => {
       const { config } = load(io, cmd.optsWithGlobals<GlobalOptions>());
       const key = config.binanceApiKey;
       const secret = config.binanceApiSecret;
@@ -277,6 +298,7 @@ function buildProgram(io: CliIo): Command {
           port: o.port,
           seed: o.seed,
           speed: o.speed,
+          ...(o.data === undefined ? {} : { data: dataSpecs(o.data, io.cwd, o.symbol, o.interval) }),
           logger: loggerFromConfig(config, io.stderr),
           signal: stop.signal,
           print: (line) => io.stdout.write(line + '\n'),
