@@ -205,7 +205,9 @@ describe('aegis backtest and aegis analyze lookahead', () => {
 
 describe('aegis sim', () => {
   it('serves the synthetic market on Binance-shaped REST and WebSocket, stops on SIGINT, never prints the key', async () => {
-    const child = spawn(process.execPath, [BIN, 'sim', '--speed', '600'], {
+    // armed at start: the server clock one hour ahead (docs/simulator.md, fault clockSkewMs)
+    const faults = JSON.stringify({ clockSkewMs: 3_600_000 });
+    const child = spawn(process.execPath, [BIN, 'sim', '--speed', '600', '--faults', faults], {
       cwd: tmpdir(),
       env: { ...process.env, BINANCE_API_KEY: KEY, BINANCE_API_SECRET: SECRET, LOG_LEVEL: 'error' },
     });
@@ -224,7 +226,7 @@ describe('aegis sim', () => {
       });
     });
     const time = (await (await fetch(`${urls.rest}/fapi/v1/time`)).json()) as { serverTime: number };
-    expect(time.serverTime).toBeGreaterThan(1_700_000_000_000);
+    expect(time.serverTime - Date.now()).toBeGreaterThan(3_500_000);
     const trade = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const ws = new WebSocket(`${urls.ws}/ws/btcusdt@aggTrade`);
       ws.once('message', (data: Buffer) => {
@@ -239,5 +241,15 @@ describe('aegis sim', () => {
     expect(out).toMatch(/aegis sim stopped after \d+ market events/);
     expect(out).not.toContain(KEY);
     expect(out).not.toContain(SECRET);
+  });
+
+  it('refuses a bad --faults spec with a message naming it', () => {
+    const r = aegis(['sim', '--faults', '{"clockSkewMs":"soon"}'], {
+      BINANCE_API_KEY: KEY,
+      BINANCE_API_SECRET: SECRET,
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--faults/);
+    expect(r.stderr).toMatch(/clockSkewMs/);
   });
 });

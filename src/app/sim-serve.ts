@@ -8,7 +8,7 @@ import {
   type FileSourceSpec,
 } from '../venues/replay/sources.js';
 import { USDM_BTCUSDT, USDM_ETHUSDT } from '../venues/sim/instruments.js';
-import { SimServer, type SimServerUrls } from '../venues/sim/server/index.js';
+import { SimServer, type FaultSpec, type SimServerUrls } from '../venues/sim/server/index.js';
 import { DEMO_SYMBOLS, SyntheticMarket } from '../venues/synthetic/generator.js';
 import { defaultInstrument } from './backtest/run.js';
 
@@ -34,6 +34,8 @@ export interface SimServeOptions {
   readonly onListening?: (urls: SimServerUrls) => Promise<void>;
   /** With `data`: keep serving (REST, user streams) after the data ended, until the signal aborts. Default true. */
   readonly holdAfterData?: boolean;
+  /** Faults armed at start (docs/simulator.md); more can be posted to `<rest>/sim/faults` while it runs. */
+  readonly faults?: FaultSpec;
   readonly logger: Logger;
   readonly signal: AbortSignal;
   readonly print: (line: string) => void;
@@ -53,6 +55,7 @@ export async function serveSim(o: SimServeOptions): Promise<{ events: number; pu
     apiSecret: o.apiSecret,
     port: o.port,
     engine: { instruments, balances: { USDT: String(o.balance ?? 10_000) } },
+    ...(o.faults === undefined ? {} : { faults: o.faults }),
     logger: o.logger,
   });
   const urls = await server.start();
@@ -65,6 +68,7 @@ export async function serveSim(o: SimServeOptions): Promise<{ events: number; pu
           'BINANCE_API_KEY=<the same key> BINANCE_API_SECRET=<the same secret> npx aegis run'
       : '  recorded event times: to trade the data on its own clock use `aegis run --mode replay --data FILE`',
   );
+  o.print(`  faults: curl -X POST ${restUrl}/sim/faults -d '<json>'  (docs/simulator.md)`);
   try {
     await o.onListening?.(urls);
     const source =

@@ -12,6 +12,7 @@ import { loggerFromConfig } from '../app/logging.js';
 import { runLive } from '../app/run.js';
 import { formatPreflight, runPreflight } from '../app/preflight.js';
 import { serveSim } from '../app/sim-serve.js';
+import { faultSpecFromArg, type FaultSpec } from '../venues/sim/server/index.js';
 import { analyzeLookahead, evenCuts } from '../app/backtest/lookahead.js';
 import { backtestJson, formatBacktest } from '../app/backtest/report.js';
 import { backtestProgress, runBacktestCli, writeBacktestHtml } from './backtest-report-command.js';
@@ -278,36 +279,45 @@ function buildProgram(io: CliIo): Command {
     )
     .option('--seed <n>', 'seed of the synthetic market', int('--seed'), 42)
     .option('--speed <x>', 'simulated seconds per wall second', real('--speed'), 1)
-    .action(async (o: { port: number; seed: number; speed: number } & ReplayCliOptions, cmd: Command) => {
-      const { config } = load(io, cmd.optsWithGlobals<GlobalOptions>());
-      const key = config.binanceApiKey;
-      const secret = config.binanceApiSecret;
-      if (key === undefined || secret === undefined) {
-        throw new ConfigError([
-          'aegis sim needs BINANCE_API_KEY and BINANCE_API_SECRET in the environment: the credentials its clients sign with',
-        ]);
-      }
-      const stop = new AbortController();
-      const release = onShutdownSignals(io, () => {
-        stop.abort();
-      });
-      try {
-        const r = await serveSim({
-          apiKey: key.reveal(),
-          apiSecret: secret.reveal(),
-          port: o.port,
-          seed: o.seed,
-          speed: o.speed,
-          ...(o.data === undefined ? {} : { data: dataSpecs(o.data, io.cwd, o.symbol, o.interval) }),
-          logger: loggerFromConfig(config, io.stderr),
-          signal: stop.signal,
-          print: (line) => io.stdout.write(line + '\n'),
+    .option('--faults <json|@file>', 'fault injection armed at start (docs/simulator.md)', (v: string) =>
+      faultSpecFromArg(v),
+    )
+    .action(
+      async (
+        o: { port: number; seed: number; speed: number; faults?: FaultSpec } & ReplayCliOptions,
+        cmd: Command,
+      ) => {
+        const { config } = load(io, cmd.optsWithGlobals<GlobalOptions>());
+        const key = config.binanceApiKey;
+        const secret = config.binanceApiSecret;
+        if (key === undefined || secret === undefined) {
+          throw new ConfigError([
+            'aegis sim needs BINANCE_API_KEY and BINANCE_API_SECRET in the environment: the credentials its clients sign with',
+          ]);
+        }
+        const stop = new AbortController();
+        const release = onShutdownSignals(io, () => {
+          stop.abort();
         });
-        io.stdout.write(`aegis sim stopped after ${r.events} market events\n`);
-      } finally {
-        release();
-      }
-    });
+        try {
+          const r = await serveSim({
+            apiKey: key.reveal(),
+            apiSecret: secret.reveal(),
+            port: o.port,
+            seed: o.seed,
+            speed: o.speed,
+            ...(o.data === undefined ? {} : { data: dataSpecs(o.data, io.cwd, o.symbol, o.interval) }),
+            ...(o.faults === undefined ? {} : { faults: o.faults }),
+            logger: loggerFromConfig(config, io.stderr),
+            signal: stop.signal,
+            print: (line) => io.stdout.write(line + '\n'),
+          });
+          io.stdout.write(`aegis sim stopped after ${r.events} market events\n`);
+        } finally {
+          release();
+        }
+      },
+    );
 
   program
     .command('preflight')
