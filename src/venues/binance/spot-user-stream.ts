@@ -215,7 +215,8 @@ export class SpotUserStream {
     const id = `aegis-${generation}-${++this.nextId}`;
     this.pending.set(id, { method, then });
     ws.send(JSON.stringify(params === undefined ? { id, method } : { id, method, params }), (error) => {
-      if (error === undefined) return;
+      // ws hands the callback null (not undefined) once a frame is written
+      if (!(error instanceof Error)) return;
       this.logger.error({ method, error: error.message }, 'binance spot user stream: request not sent');
       this.pending.delete(id);
       if (generation === this.generation) this.scheduleReconnect(generation);
