@@ -51,6 +51,20 @@ export {
   parseFuturesUserEvent,
   type FuturesUserEvent,
 } from './user-stream.js';
+export {
+  SPOT_WS_API_URL,
+  SpotUserStream,
+  type SpotUserStreamOptions,
+  type SpotUserStreamStats,
+} from './spot-user-stream.js';
+export { parseSpotUserEvent, type SpotUserEvent } from './spot-user-events.js';
+export {
+  BinanceSpotVenue,
+  ExecutionFanout,
+  spotOrderToEvent,
+  type BinanceSpotVenueOptions,
+  type SpotUserStreamSettings,
+} from './spot-venue.js';
 
 /** Base URLs (../shared/reference/binance-api.md §2); any other URL (e.g. the simulator) works too. */
 export const BINANCE_BASE_URLS = {

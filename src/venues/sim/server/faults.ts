@@ -32,6 +32,8 @@
  * - `malformedFrames: N` - the next N market-stream publications are preceded, on every socket that gets
  *   them, by a malformed frame (the real frame's JSON cut in half). The real frame still follows.
  * - `expireListenKey: true` - every live listenKey expires now (listenKeyExpired event, sockets closed).
+ * - `terminateUserStreams: true` - every spot WebSocket API user-data subscription gets
+ *   `eventStreamTerminated` and ends (the socket stays open; the client must subscribe again).
  *
  * Counters (`FaultStats`) say what was actually applied, so a test can check that the fault happened.
  */
@@ -88,6 +90,7 @@ export const faultSpecSchema = z
       .optional(),
     malformedFrames: z.number().int().min(0).max(1_000_000).optional(),
     expireListenKey: z.boolean().optional(),
+    terminateUserStreams: z.boolean().optional(),
   })
   .strict();
 
@@ -130,6 +133,8 @@ export interface FaultStats {
   stalledFrames: number;
   expiredListenKeys: number;
   weightAdded: number;
+  /** Spot WebSocket API subscriptions ended with eventStreamTerminated. */
+  terminatedStreams: number;
 }
 
 export function emptyStats(): FaultStats {
@@ -142,6 +147,7 @@ export function emptyStats(): FaultStats {
     stalledFrames: 0,
     expiredListenKeys: 0,
     weightAdded: 0,
+    terminatedStreams: 0,
   };
 }
 

@@ -8,3 +8,4 @@ export {
   type FaultSpec,
   type FaultStats,
 } from './faults.js';
+export { SimWsApi, type SimWsApiStats } from './ws-api.js';

@@ -11,9 +11,10 @@
  * - Spot: /api/v3 ping, time, exchangeInfo, klines, order (POST/GET/DELETE; newOrderRespType ACK /
  *   RESULT / FULL), openOrders, account, myTrades for the engine's spot instruments (spot.ts). The engine
  *   keeps one book per symbol, so spot and futures instruments need distinct symbols (a clash is a
- *   ConfigError). Spot and futures share one rate limiter. No spot user stream: Binance serves it over
- *   the WebSocket API since 2026-02-20, which the simulator does not implement; spot fills and balance
- *   changes are not sent on the futures user stream.
+ *   ConfigError). Spot and futures share one rate limiter. The spot user stream is served over the
+ *   WebSocket API path /ws-api/v3 (ws-api.ts: userDataStream.subscribe.signature, executionReport,
+ *   outboundAccountPosition, eventStreamTerminated); spot fills and balance changes are not sent on the
+ *   futures user stream.
  * - Faults (faults.ts): `faults` option, injectFaults(), and POST/GET/DELETE /sim/faults (loopback
  *   clients only): clock skew, extra weight, HTTP delay / 5xx / lost response, dropped and stalled
  *   sockets, malformed market frames, listenKey expiry. `faultStats` counts what was applied.
@@ -108,6 +109,7 @@ import {
   spotOrderJson,
   spotTradeJson,
 } from './spot.js';
+import { SimWsApi } from './ws-api.js';
 
 export interface SimServerOptions {
   readonly apiKey: string;
@@ -143,6 +145,8 @@ export interface SimServerUrls {
   readonly restUrl: string;
   /** e.g. ws://127.0.0.1:12345 (use as the futures stream base URL: /ws/..., /stream?streams=...). */
   readonly wsUrl: string;
+  /** e.g. ws://127.0.0.1:12345/ws-api/v3 (the spot WebSocket API: user data stream). */
+  readonly wsApiUrl: string;
 }
 
 type AlgoStatus = 'NEW' | 'TRIGGERING' | 'TRIGGERED' | 'FINISHED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
@@ -183,7 +187,18 @@ interface UserConn {
   readonly openedAt: number;
 }
 
-type Conn = MarketConn | UserConn;
+/** A spot WebSocket API session (/ws-api/v3); counts as a "user" socket for faults. */
+interface WsApiConn {
+  readonly kind: 'wsapi';
+  readonly openedAt: number;
+}
+
+type Conn = MarketConn | UserConn | WsApiConn;
+
+/** The fault target a socket belongs to. */
+function streamKind(conn: Conn): 'market' | 'user' {
+  return conn.kind === 'market' ? 'market' : 'user';
+}
 
 interface PositionMargins {
   readonly p: PositionView;
@@ -271,6 +286,8 @@ export class SimServer {
   private readonly algos = new Map<number, AlgoRecord>();
   private readonly algoByEngineId = new Map<number, AlgoRecord>();
   private readonly routes: ReadonlyMap<string, Route>;
+  /** The spot WebSocket API (/ws-api/v3) sessions and their user-data subscriptions. */
+  readonly wsApi: SimWsApi;
   private nextAlgoId = ALGO_ID_BASE + 1;
   /** Set while an algo order is being submitted: the engine's NEW report carries its order id. */
   private capturingAlgo = false;
@@ -309,6 +326,15 @@ export class SimServer {
     this.housekeepingMs = options.housekeepingIntervalMs ?? 1000;
     this.log = options.logger ?? silentLogger;
     this.limiter = new RateLimiter(options.rateLimits);
+    this.wsApi = new SimWsApi({
+      apiKey: this.apiKey,
+      apiSecret: this.apiSecret,
+      serverNow: () => this.serverNow(),
+      write: (ws, text) => {
+        if (ws.readyState === WebSocket.OPEN) this.write(ws, 'user', text);
+      },
+      log: this.log,
+    });
     this.engine = new MatchingEngine({
       ...options.engine,
       onEvent: (e) => {
@@ -382,6 +408,9 @@ export class SimServer {
       }
       this.housekeep();
     }
+    if (spec.terminateUserStreams === true) {
+      this.faultStats.terminatedStreams += this.wsApi.terminate(this.serverNow());
+    }
   }
 
   /** Disarm every fault: skew 0, HTTP faults dropped, stalls released (queued frames written). */
@@ -408,7 +437,7 @@ export class SimServer {
 
   private dropSockets(target: StreamTarget, code: number | undefined, reason: string | undefined): void {
     for (const [ws, conn] of [...this.conns]) {
-      if (target !== 'all' && conn.kind !== target) continue;
+      if (target !== 'all' && streamKind(conn) !== target) continue;
       this.conns.delete(ws);
       this.beats.delete(ws);
       this.stalledQueues.delete(ws);
@@ -426,7 +455,7 @@ export class SimServer {
         this.stalledQueues.delete(ws);
         continue;
       }
-      if (conn.kind !== kind) continue;
+      if (streamKind(conn) !== kind) continue;
       this.stalledQueues.delete(ws);
       if (ws.readyState !== WebSocket.OPEN) continue;
       for (const text of queue) ws.send(text);
@@ -482,7 +511,11 @@ export class SimServer {
       this.timer.unref();
     }
     const { port } = server.address() as AddressInfo;
-    return { restUrl: `http://${this.host}:${port}`, wsUrl: `ws://${this.host}:${port}` };
+    return {
+      restUrl: `http://${this.host}:${port}`,
+      wsUrl: `ws://${this.host}:${port}`,
+      wsApiUrl: `ws://${this.host}:${port}/ws-api/v3`,
+    };
   }
 
   /** Close every socket and the listener; nothing is left running. */
@@ -646,14 +679,16 @@ export class SimServer {
   private onEngineEvent(e: SimEvent): void {
     if (e.e === 'funding') return; // an ACCOUNT_UPDATE with reason FUNDING_FEE follows
     if (e.e === 'accountUpdate') {
-      // spot balance changes carry no position; the futures user stream does not report them
+      // spot balance changes carry no position: they go to the spot user stream (WebSocket API)
       if (e.positions.length > 0) this.sendUser(accountUpdateJson(e));
+      else this.wsApi.pushAccount(e);
       return;
     }
     this.record(e);
     if (this.spotInstruments.has(e.symbol)) {
       if (e.execType === 'TRADE') this.spotFillsOfSubmit?.push(e);
-      return; // the spot user stream (WebSocket API) is not simulated
+      this.wsApi.pushExecution(e);
+      return;
     }
     if (this.capturingAlgo && e.execType === 'NEW') {
       this.capturedEngineId = e.orderId;
@@ -835,6 +870,7 @@ export class SimServer {
         msgCount: 0,
       };
     }
+    if (url.pathname === '/ws-api/v3') return { kind: 'wsapi', openedAt: now };
     if (url.pathname === '/ws' || url.pathname.startsWith('/ws/')) {
       const rest = url.pathname.slice(4);
       const parts = rest.split('/').filter((s) => s !== '');
@@ -875,6 +911,7 @@ export class SimServer {
       this.conns.delete(ws);
       this.beats.delete(ws);
       this.stalledQueues.delete(ws);
+      if (conn.kind === 'wsapi') this.wsApi.close(ws);
     });
     ws.on('error', (err) => {
       this.log.warn({ err: err.message }, 'sim server socket error');
@@ -882,6 +919,12 @@ export class SimServer {
     if (conn.kind === 'market') {
       ws.on('message', (data) => {
         this.onControlMessage(ws, conn, data);
+      });
+    }
+    if (conn.kind === 'wsapi') {
+      this.wsApi.open(ws);
+      ws.on('message', (data) => {
+        this.wsApi.onMessage(ws, rawDataText(data));
       });
     }
   }
@@ -1874,4 +1917,10 @@ function positionSideParam(p: Readonly<Record<string, string>>): void {
   if (ps !== undefined && ps !== '' && ps !== 'BOTH') {
     fail(-4061, "Order's position side does not match user's setting.");
   }
+}
+
+function rawDataText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
 }
