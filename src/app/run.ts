@@ -5,11 +5,13 @@ import type { Logger } from '../core/logger.js';
 import type { AegisConfig } from '../config/schema.js';
 import type { ExecutionVenue } from '../domain/ports.js';
 import { openJournal } from '../store/open.js';
-import { FuturesRestClient } from '../venues/binance/clients.js';
+import { FuturesRestClient, SpotRestClient } from '../venues/binance/clients.js';
 import { BinanceKlineBackfill, BinanceMarketFeed } from '../venues/binance/market-feed.js';
 import { defaultRateLimits } from '../venues/binance/rate-limit.js';
 import { HmacSigner } from '../venues/binance/signing.js';
 import { BinanceTransport } from '../venues/binance/transport.js';
+import { SPOT_WS_API_URL } from '../venues/binance/spot-user-stream.js';
+import { BinanceSpotVenue } from '../venues/binance/spot-venue.js';
 import { BinanceFuturesVenue, toInstrument } from '../venues/binance/venue.js';
 import { createSimVenue, type SimVenue } from '../venues/sim/venue.js';
 import { WallClock } from '../venues/wall-clock.js';
@@ -21,6 +23,21 @@ import { assertMayStart } from './live-guard.js';
 export const FUTURES_URLS = {
   live: { rest: 'https://fapi.binance.com', ws: 'wss://fstream.binance.com' },
   testnet: { rest: 'https://testnet.binancefuture.com', ws: 'wss://stream.binancefuture.com' },
+} as const;
+
+/**
+ * Binance spot endpoints (../shared/reference/binance-api.md §2 and §6): REST, market streams and the
+ * WebSocket API that carries the spot user data stream since 2026-02-20. AEGIS_REST_URL / AEGIS_WS_URL /
+ * AEGIS_WS_API_URL override; with AEGIS_WS_URL set and AEGIS_WS_API_URL not, the WebSocket API is
+ * `<AEGIS_WS_URL>/ws-api/v3` (the simulator serves both on one port).
+ */
+export const SPOT_URLS = {
+  live: { rest: 'https://api.binance.com', ws: 'wss://stream.binance.com:9443', wsApi: SPOT_WS_API_URL },
+  testnet: {
+    rest: 'https://testnet.binance.vision',
+    ws: 'wss://stream.testnet.binance.vision',
+    wsApi: 'wss://ws-api.testnet.binance.vision/ws-api/v3',
+  },
 } as const;
 
 export interface RunOptions {
@@ -70,15 +87,15 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
       'ENVIRONMENT=backtest runs on history: use `aegis backtest --data FILE`',
     );
   }
-  if (config.market !== 'futures') {
-    throw new AegisError(
-      'CONFIG_INVALID',
-      'AEGIS_MARKET=spot: live spot trading through the Binance adapter is not built yet (USDⓈ-M futures is)',
-    );
-  }
-  const base = mode === 'testnet' ? FUTURES_URLS.testnet : FUTURES_URLS.live;
+  const spot = config.market === 'spot';
+  const urls = spot ? SPOT_URLS : FUTURES_URLS;
+  const base = mode === 'testnet' ? urls.testnet : urls.live;
   const restUrl = config.restUrl ?? base.rest;
   const wsUrl = config.wsUrl ?? base.ws;
+  const spotBase = mode === 'testnet' ? SPOT_URLS.testnet : SPOT_URLS.live;
+  const wsApiUrl =
+    config.wsApiUrl ??
+    (config.wsUrl === undefined ? spotBase.wsApi : `${config.wsUrl.replace(/\/+$/, '')}/ws-api/v3`);
   const wall = new WallClock({ unref: false });
   const random = (): number => Math.random(); // reconnect jitter only: never a trading decision
   const engineClock = o.engineClock ?? wall;
@@ -91,23 +108,26 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
     baseUrl: restUrl,
     clock: wall,
     scheduler: wall,
-    rateLimits: defaultRateLimits('futures'),
+    rateLimits: defaultRateLimits(config.market),
     logger: logger.child({ component: 'binance.rest' }),
   });
   const key = config.binanceApiKey;
   const secret = config.binanceApiSecret;
-  const client = new FuturesRestClient({
+  const credentials =
+    key !== undefined && secret !== undefined
+      ? { apiKey: key.reveal(), signer: new HmacSigner(secret.reveal()) }
+      : undefined;
+  const clientOptions = {
     transport,
     clock: wall,
     recvWindow: config.recvWindow,
-    ...(key !== undefined && secret !== undefined
-      ? { credentials: { apiKey: key.reveal(), signer: new HmacSigner(secret.reveal()) } }
-      : {}),
-  });
+    ...(credentials === undefined ? {} : { credentials }),
+  };
+  const client = spot ? new SpotRestClient(clientOptions) : new FuturesRestClient(clientOptions);
   await client.timeSync.measure();
 
   let paperVenue: SimVenue | undefined;
-  let binanceVenue: BinanceFuturesVenue | undefined;
+  let binanceVenue: BinanceFuturesVenue | BinanceSpotVenue | undefined;
   let venue: ExecutionVenue;
   // reconciliation after every user-stream (re)connect, before trading resumes (docs/reconciliation.md);
   // the first connect happens before the engine starts: engine.start() reconciles then
@@ -131,11 +151,36 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
         instruments: info.instruments
           .filter((i) => wanted.has(i.symbol) && i.status === 'TRADING')
           .map(toInstrument),
+        // spot paper starts with quote only: buy before selling (the engine refuses a sell without base)
         balances: { USDT: '10000' },
       },
       { clock: wall },
     );
     venue = paperVenue;
+  } else if (client instanceof SpotRestClient) {
+    if (credentials === undefined) {
+      throw new AegisError(
+        'CONFIG_INVALID',
+        `ENVIRONMENT=${mode} AEGIS_MARKET=spot needs the Binance API key and secret`,
+      );
+    }
+    binanceVenue = new BinanceSpotVenue({
+      client,
+      name: `binance-spot-${mode}`,
+      logger: logger.child({ component: 'binance.venue' }),
+      userStream: {
+        wsApiUrl,
+        apiKey: credentials.apiKey,
+        signer: credentials.signer,
+        clock: wall,
+        scheduler: wall,
+        random,
+        resync,
+        onReady,
+        recvWindow: config.recvWindow,
+      },
+    });
+    venue = binanceVenue;
   } else {
     binanceVenue = new BinanceFuturesVenue({
       client,

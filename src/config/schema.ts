@@ -347,6 +347,16 @@ export const FIELDS = {
     default: undefined,
     schema: url(/^wss?:$/),
   }),
+  wsApiUrl: field<string | undefined>({
+    key: 'wsApiUrl',
+    env: 'AEGIS_WS_API_URL',
+    secret: false,
+    description:
+      'Override the spot WebSocket API URL (spot user data stream); default from environment, or <AEGIS_WS_URL>/ws-api/v3 when AEGIS_WS_URL is set.',
+    allowed: 'a ws:// or wss:// URL',
+    default: undefined,
+    schema: url(/^wss?:$/),
+  }),
 } as const;
 
 type Fields = typeof FIELDS;

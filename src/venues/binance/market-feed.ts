@@ -19,7 +19,7 @@ import {
   type Quote,
   type Trade,
 } from '../../domain/market.js';
-import type { FuturesRestClient } from './clients.js';
+import type { FuturesRestClient, SpotRestClient } from './clients.js';
 import { BinanceMarketStream, type MarketEvent, type MarketStreamCounters } from './market-stream.js';
 
 export interface BinanceMarketFeedOptions {
@@ -135,16 +135,21 @@ export interface KlineBackfillPort {
 
 /** USDⓈ-M klines: at most 1500 rows per request. */
 export const FUTURES_KLINE_LIMIT = 1500;
+/** GET /api/v3/klines `limit` maximum. */
+export const SPOT_KLINE_LIMIT = 1000;
 
 export class BinanceKlineBackfill implements KlineBackfillPort {
   /** Requests sent since construction. */
   requests = 0;
-  private readonly client: FuturesRestClient;
+  private readonly client: FuturesRestClient | SpotRestClient;
   private readonly maxBars: number;
+  /** Bars per request: 1500 on USDⓈ-M, 1000 on spot (each venue's maximum). */
+  private readonly pageLimit: number;
 
   /** `maxBars`: refuse gaps longer than this (default 100 000 bars, 67 requests) instead of paging forever. */
-  constructor(client: FuturesRestClient, options: { readonly maxBars?: number } = {}) {
+  constructor(client: FuturesRestClient | SpotRestClient, options: { readonly maxBars?: number } = {}) {
     this.client = client;
+    this.pageLimit = client.market === 'spot' ? SPOT_KLINE_LIMIT : FUTURES_KLINE_LIMIT;
     this.maxBars = options.maxBars ?? 100_000;
   }
 
@@ -181,7 +186,7 @@ export class BinanceKlineBackfill implements KlineBackfillPort {
     let start = fromOpenTime;
     while (start <= toOpenTime) {
       const wanted = Math.floor((toOpenTime - start) / step) + 1;
-      const limit = Math.min(FUTURES_KLINE_LIMIT, wanted);
+      const limit = Math.min(this.pageLimit, wanted);
       this.requests++;
       const page = await this.client.klines(symbol, interval, {
         startTime: start,
