@@ -11,4 +11,4 @@ export const PENDING_CONFIG_CONSUMERS: readonly string[] = [];
 export const PENDING_PRODUCERS: readonly string[] = [];
 
 /** Topics that nothing subscribes to yet. */
-export const PENDING_CONSUMERS: readonly string[] = ['MARKET_TRADE', 'MARKET_QUOTE'];
+export const PENDING_CONSUMERS: readonly string[] = ['MARKET_QUOTE'];

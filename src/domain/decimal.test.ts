@@ -49,6 +49,34 @@ describe('Decimal parsing and printing', () => {
     expect(() => Decimal.fromNumber(Number.NaN)).toThrow(/NaN/);
   });
 
+  it('converts any finite number to the value of its shortest string (integer fast path included)', () => {
+    const viaString = (x: number): Decimal => {
+      const t = String(x);
+      if (!/e/i.test(t)) return Decimal.parse(t);
+      const [mant = '', exp = '0'] = t.toLowerCase().split('e');
+      const m = Decimal.parse(mant);
+      const e = Number(exp);
+      return e >= 0
+        ? m.mul(Decimal.of(10n ** BigInt(e)))
+        : m.div(Decimal.of(10n ** BigInt(-e)), m.scale - e, 'down');
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.constantFrom(0, -0, 2 ** 53, -(2 ** 53), 2 ** 53 + 2, 1e21, 60_000, 49_990.5),
+        ),
+        (x) => {
+          const got = Decimal.fromNumber(x);
+          const want = viaString(x);
+          expect([got.units, got.scale]).toEqual([want.units, want.scale]);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('pads to a fixed number of places and refuses to drop digits', () => {
     expect(dec('0.001').toFixed(8)).toBe('0.00100000');
     expect(dec('5').toFixed(2)).toBe('5.00');

@@ -63,13 +63,19 @@ export class Decimal {
   readonly units: bigint;
   readonly scale: number;
 
-  private constructor(units: bigint, scale: number) {
-    // normalise: strip trailing zeros of the fraction
-    while (scale > 0 && units % 10n === 0n) {
-      units /= 10n;
-      scale -= 1;
+  /** `normalised`: the caller guarantees no trailing fraction zeros and scale 0 for zero (skips the loop). */
+  private constructor(units: bigint, scale: number, normalised = false) {
+    if (!normalised && scale > 0) {
+      // normalise: strip trailing zeros of the fraction
+      if (units === 0n) {
+        scale = 0;
+      } else {
+        while (scale > 0 && units % 10n === 0n) {
+          units /= 10n;
+          scale -= 1;
+        }
+      }
     }
-    if (units === 0n) scale = 0;
     this.units = units;
     this.scale = scale;
   }
@@ -95,10 +101,19 @@ export class Decimal {
         shown,
       );
     }
-    const sign = m[1] === '-' ? -1n : 1n;
+    return Decimal.fromMatch(m);
+  }
+
+  /** From a PLAIN match: trailing fraction zeros are cut from the text, so no BigInt normalisation runs. */
+  private static fromMatch(m: RegExpExecArray): Decimal {
     const intPart = m[2] ?? '0';
-    const frac = m[3] ?? '';
-    return new Decimal(sign * BigInt(intPart + frac), frac.length);
+    let frac = m[3] ?? '';
+    let end = frac.length;
+    while (end > 0 && frac.charCodeAt(end - 1) === 48 /* '0' */) end--;
+    if (end < frac.length) frac = frac.slice(0, end);
+    const magnitude = BigInt(intPart + frac);
+    if (magnitude === 0n) return Decimal.ZERO;
+    return new Decimal(m[1] === '-' ? -magnitude : magnitude, end, true);
   }
 
   /** True when `text` parses. */
@@ -114,9 +129,11 @@ export class Decimal {
     if (!Number.isFinite(value)) {
       throw new DecimalError(`Not a finite number: ${value}`, String(value));
     }
+    // an integer below 2^53 is exact as a BigInt (no string round trip); -0 is 0
+    if (Number.isSafeInteger(value)) return value === 0 ? Decimal.ZERO : new Decimal(BigInt(value), 0, true);
     const text = String(value);
     const plain = PLAIN.exec(text);
-    if (plain !== null) return Decimal.parse(text);
+    if (plain !== null) return Decimal.fromMatch(plain);
     const m = SCI.exec(text);
     if (m === null) throw new DecimalError(`Cannot convert number to decimal: ${text}`, text);
     const sign = m[1] === '-' ? -1n : 1n;
@@ -126,20 +143,20 @@ export class Decimal {
     return exp >= 0 ? new Decimal(units * pow10(exp), 0) : new Decimal(units, -exp);
   }
 
-  private static align(a: Decimal, b: Decimal): [bigint, bigint, number] {
-    if (a.scale === b.scale) return [a.units, b.units, a.scale];
-    if (a.scale > b.scale) return [a.units, b.units * pow10(a.scale - b.scale), a.scale];
-    return [a.units * pow10(b.scale - a.scale), b.units, b.scale];
-  }
-
   add(other: Decimal): Decimal {
-    const [x, y, s] = Decimal.align(this, other);
-    return new Decimal(x + y, s);
+    const a = this.scale;
+    const b = other.scale;
+    if (a === b) return new Decimal(this.units + other.units, a);
+    if (a > b) return new Decimal(this.units + other.units * pow10(a - b), a);
+    return new Decimal(this.units * pow10(b - a) + other.units, b);
   }
 
   sub(other: Decimal): Decimal {
-    const [x, y, s] = Decimal.align(this, other);
-    return new Decimal(x - y, s);
+    const a = this.scale;
+    const b = other.scale;
+    if (a === b) return new Decimal(this.units - other.units, a);
+    if (a > b) return new Decimal(this.units - other.units * pow10(a - b), a);
+    return new Decimal(this.units * pow10(b - a) - other.units, b);
   }
 
   mul(other: Decimal): Decimal {
@@ -157,7 +174,7 @@ export class Decimal {
   }
 
   neg(): Decimal {
-    return new Decimal(-this.units, this.scale);
+    return new Decimal(-this.units, this.scale, true);
   }
 
   abs(): Decimal {
@@ -175,7 +192,10 @@ export class Decimal {
 
   /** -1 if this < other, 0 if equal, 1 if greater. */
   cmp(other: Decimal): -1 | 0 | 1 {
-    const [x, y] = Decimal.align(this, other);
+    const a = this.scale;
+    const b = other.scale;
+    const x = a >= b ? this.units : this.units * pow10(b - a);
+    const y = b >= a ? other.units : other.units * pow10(a - b);
     return x < y ? -1 : x > y ? 1 : 0;
   }
 
@@ -207,8 +227,11 @@ export class Decimal {
     if (step.units <= 0n) {
       throw new DecimalError(`Step size must be > 0, got ${step.toString()}`, step.toString());
     }
-    const [x, y, s] = Decimal.align(this, step);
-    return new Decimal(divRound(x, y, mode) * y, s);
+    const a = this.scale;
+    const b = step.scale;
+    const x = a >= b ? this.units : this.units * pow10(b - a);
+    const y = b >= a ? step.units : step.units * pow10(a - b);
+    return new Decimal(divRound(x, y, mode) * y, a >= b ? a : b);
   }
 
   /** Round to `decimals` places after the point. */
@@ -220,7 +243,10 @@ export class Decimal {
   /** True when this is an exact multiple of `step` (step > 0). */
   isMultipleOf(step: Decimal): boolean {
     if (step.units <= 0n) return false;
-    const [x, y] = Decimal.align(this, step);
+    const a = this.scale;
+    const b = step.scale;
+    const x = a >= b ? this.units : this.units * pow10(b - a);
+    const y = b >= a ? step.units : step.units * pow10(a - b);
     return x % y === 0n;
   }
 

@@ -7,6 +7,14 @@
  * fills only. Publishes ORDER_SUBMITTED, ORDER_UPDATED, FILL, POSITION_OPENED, POSITION_CLOSED,
  * BALANCE_UPDATED (and the gate publishes RISK_REJECTED, TRADING_STATE_CHANGED).
  *
+ * Spot (docs/reconciliation.md, "Spot protection"): a spot position is long base asset only. Its stop-loss
+ * is a STOP_MARKET sell without reduceOnly (Binance spot STOP_LOSS, which locks the base asset); its
+ * take-profit is watched by the engine on the market data (MARKET_TRADE, CANDLE_UPDATED, CANDLE_CLOSED)
+ * and closed at market, because a second protective sell of the same base would be refused for
+ * insufficient balance. The book holds the base actually received (a base-asset commission is netted from
+ * the quantity), protective and closing sells are rounded down to the lot step, and a remainder below
+ * the lot step or minimum quantity is written off the book at the exit price (it stays in the balance).
+ *
  * Ordering: signal handling and every follow-up venue action (protect, cancel, close) run one at a
  * time on an internal queue, in arrival order; venue updates (user data stream) are applied at once
  * when they arrive. `idle()` resolves when the queue is empty.
@@ -23,7 +31,8 @@ import type { Logger } from '../core/logger.js';
 import { Counters } from '../core/metrics.js';
 import { Decimal } from '../domain/decimal.js';
 import type { AegisTopics, Reconciled, ReconciliationDiff } from '../domain/events.js';
-import type { Instrument } from '../domain/instrument.js';
+import { type Instrument, instrumentSpec, roundQuantity } from '../domain/instrument.js';
+import type { Candle } from '../domain/market.js';
 import type { Fill, OrderEvent, OrderRequest, PositionEvent } from '../domain/order.js';
 import type {
   ExecutionUpdate,
@@ -112,6 +121,8 @@ interface PositionMeta {
   closeAttempts: number;
   /** 0 for the first stop-loss/take-profit pair; +1 each time they are placed again. */
   protectRound: number;
+  /** Spot: base-asset commissions of the entry's fills (netted from the booked quantity). */
+  baseFees: Decimal;
 }
 
 interface Rotation {
@@ -149,6 +160,8 @@ export class TradeEngine {
   private rotation: Rotation | undefined;
   private lastRotationAt: number | undefined;
   private queue: Promise<void> = Promise.resolve();
+  /** Spot positions whose take-profit the engine watches: symbol -> trigger price (long: price >= it). */
+  private readonly watchedTp = new Map<string, number>();
 
   constructor(deps: TradeEngineDeps) {
     this.bus = deps.bus;
@@ -195,8 +208,59 @@ export class TradeEngine {
         }
       }),
     );
+    if ([...this.instruments.values()].some((i) => i.market === 'spot')) {
+      // spot take-profits watched by the engine (a size check while none is watched); a futures-only
+      // venue does not subscribe at all
+      this.subscriptions.push(
+        this.bus.subscribe('MARKET_TRADE', 'trade.engine.tp', (t) => {
+          if (this.watchedTp.size > 0) this.onPrice(t.symbol, t.price, t.price, t.time);
+        }),
+        this.bus.subscribe('CANDLE_UPDATED', 'trade.engine.tp', (c) => {
+          if (this.watchedTp.size > 0) this.onCandle(c);
+        }),
+        this.bus.subscribe('CANDLE_CLOSED', 'trade.engine.tp', (c) => {
+          if (this.watchedTp.size > 0) this.onCandle(c);
+        }),
+      );
+    }
     this.publishBalance();
     await this.reconcile('start');
+  }
+
+  /**
+   * Graceful shutdown, first step (issue 6): no new entries (the gate goes `reducing`: every signal still
+   * queued or arriving is denied with trading_reducing), and with `cancelWorking` every entry order still
+   * working at the venue (new / partially filled, e.g. a LIMIT entry) is cancelled. Protective orders
+   * are never touched: a position (including the filled part of a cancelled entry, which is protected as
+   * usual once the entry is final) stays protected on the exchange while the engine is down. Runs on the
+   * engine's queue after what is queued; resolves when the queue is idle. An entry whose outcome is
+   * `unknown` is left alone (it is resolved by query at the next start, never cancelled blind).
+   */
+  async stopEntries(options: {
+    readonly cancelWorking: boolean;
+    readonly reason?: string;
+  }): Promise<{ readonly cancelled: readonly string[] }> {
+    const reason = options.reason ?? 'entries stopped';
+    this.gate.setState('reducing', reason);
+    const cancelled: string[] = [];
+    if (options.cancelWorking) {
+      this.enqueue('stopEntries', async () => {
+        for (const t of [...this.orders.values()]) {
+          const status = t.machine.status;
+          if (t.role !== 'entry' || (status !== 'new' && status !== 'partially_filled')) continue;
+          const { symbol, clientOrderId: id } = t.request;
+          this.logger.info(
+            { symbol, clientOrderId: id, reason },
+            `cancelling working entry ${id}: ${reason}`,
+          );
+          await this.cancelAll(symbol, [id]);
+          if (t.machine.terminal) cancelled.push(id);
+        }
+      });
+    }
+    await this.idle();
+    this.counters.inc('trade.entries.cancelledAtStop', cancelled.length);
+    return { cancelled };
   }
 
   stop(): void {
@@ -363,6 +427,7 @@ export class TradeEngine {
       closing: false,
       closeAttempts: 0,
       protectRound: 0,
+      baseFees: Decimal.ZERO,
     });
     try {
       await this.venue.setLeverage(symbol, approved.leverage);
@@ -590,16 +655,17 @@ export class TradeEngine {
     this.addFilled(fill.clientOrderId, fill.quantity);
     this.bus.publish('FILL', fill);
     this.counters.inc('trade.fills');
-    const effect = this.book.applyFill(fill);
+    const role = this.orders.get(fill.clientOrderId)?.role;
+    const effect = this.book.applyFill(this.bookedFill(fill, role));
     const delta = effect.realized.sub(effect.fee);
     this.account.credit(delta);
-    const role = this.orders.get(fill.clientOrderId)?.role;
     const symbol = fill.symbol;
     if (effect.closed !== undefined) {
       const meta = this.meta.get(symbol);
       this.bus.publish('POSITION_CLOSED', this.positionEvent(effect.closed, meta, fill.time, true));
       if (role === 'sl') this.gate.recordStopOut(symbol, fill.time);
       this.meta.delete(symbol);
+      this.watchedTp.delete(symbol);
       if (meta !== undefined && meta.protective.length > 0) {
         const ids = meta.protective;
         this.enqueue('cancelOrder', () => this.cancelAll(symbol, ids));
@@ -615,6 +681,77 @@ export class TradeEngine {
     if (role === 'entry') this.maybeProtect(symbol);
     this.gate.recordPnl(delta, this.account.equity());
     this.publishBalance();
+  }
+
+  /**
+   * The fill as the book takes it. Futures: unchanged. Spot: a commission in the base asset is netted
+   * from the quantity (the book holds the base actually received, which is what can be sold), and an
+   * exit sell that leaves less than one sellable lot books the whole position (the remainder is written
+   * off at the fill's price; it stays in the venue's balance as dust).
+   */
+  private bookedFill(fill: Fill, role: OrderRole | undefined): Fill {
+    const instrument = this.instruments.get(fill.symbol);
+    if (instrument?.market !== 'spot') return fill;
+    let qty = Decimal.parse(fill.quantity);
+    let commission = fill.commission;
+    if (fill.commissionAsset === instrument.baseAsset) {
+      const c = Decimal.parse(fill.commission);
+      qty = fill.side === 'BUY' ? qty.sub(c) : qty.add(c);
+      commission = '0';
+      const meta = this.meta.get(fill.symbol);
+      if (meta !== undefined && role === 'entry') meta.baseFees = meta.baseFees.add(c);
+    }
+    const pos = this.book.get(fill.symbol);
+    if (role !== 'entry' && pos !== undefined && pos.quantity.sign() > 0 && fill.side === 'SELL') {
+      const rest = pos.quantity.sub(qty);
+      if (rest.sign() > 0 && this.sellable(fill.symbol, rest).isZero()) {
+        this.counters.inc('trade.spot.dustWrittenOff');
+        this.logger.info(
+          { symbol: fill.symbol, clientOrderId: fill.clientOrderId, tradeId: fill.tradeId },
+          `spot remainder ${rest.toString()} ${instrument.baseAsset} is below one lot: written off the book at ${fill.price}`,
+        );
+        qty = pos.quantity;
+      }
+    }
+    if (qty.sign() <= 0) return fill; // let the book refuse it loudly
+    return { ...fill, quantity: qty.toString(), commission };
+  }
+
+  /** Spot: the part of `quantity` a market sell can carry (rounded down to the lot step; 0 below minQty). */
+  private sellable(symbol: string, quantity: Decimal): Decimal {
+    const instrument = this.instruments.get(symbol);
+    if (instrument === undefined) return quantity;
+    const q = Decimal.parse(roundQuantity(instrument, quantity, 'down', true));
+    const spec = instrumentSpec(instrument);
+    const min = spec.marketMinQty ?? spec.minQty;
+    return q.sign() <= 0 || q.lt(min) ? Decimal.ZERO : q;
+  }
+
+  private isSpot(symbol: string): boolean {
+    return this.instruments.get(symbol)?.market === 'spot';
+  }
+
+  /** A spot take-profit watched by the engine: a long's exit is due once the price reaches it. */
+  private onPrice(symbol: string, high: number, last: number, time: number): void {
+    const tp = this.watchedTp.get(symbol);
+    if (tp === undefined || !(high >= tp)) return;
+    const meta = this.meta.get(symbol);
+    if (meta === undefined || meta.closing || this.book.get(symbol) === undefined) return;
+    this.watchedTp.delete(symbol);
+    this.counters.inc('trade.spot.takeProfitReached');
+    this.enqueue('closePosition', () =>
+      this.close(
+        symbol,
+        `take-profit ${tp} reached (price ${last} at ${time}), watched by the engine on spot`,
+      ),
+    );
+  }
+
+  private onCandle(c: Candle): void {
+    const meta = this.meta.get(c.symbol);
+    if (meta === undefined) return;
+    // a bar that began before the position opened may hold older highs: only its close counts then
+    this.onPrice(c.symbol, c.openTime >= meta.openedAt ? c.high : c.close, c.close, c.openTime);
   }
 
   private onFunding(symbol: string, asset: string, amount: string, time: number): void {
@@ -638,7 +775,8 @@ export class TradeEngine {
     if (meta.entryId === undefined) return;
     const entry = this.orders.get(meta.entryId);
     if (entry?.machine.terminal !== true) return;
-    if (this.book.get(symbol)?.quantity.abs().eq(entry.machine.filled) !== true) return;
+    // spot: the book holds the base received, the entry's filled quantity includes the base commission
+    if (this.book.get(symbol)?.quantity.abs().add(meta.baseFees).eq(entry.machine.filled) !== true) return;
     this.enqueue('protect', () => this.protect(symbol));
   }
 
@@ -646,12 +784,18 @@ export class TradeEngine {
     const pos = this.book.get(symbol);
     const meta = this.meta.get(symbol);
     if (pos === undefined || meta === undefined || meta.closing) return;
-    const qty = pos.quantity.abs().toString();
+    const spot = this.isSpot(symbol);
+    if (spot && !this.watchSpotTakeProfit(symbol, pos, meta)) return;
+    const qty = spot ? this.sellable(symbol, pos.quantity).toString() : pos.quantity.abs().toString();
     const round = meta.protectRound;
-    for (const [role, req] of [
-      ['sl', meta.stopLoss],
-      ['tp', meta.takeProfit],
-    ] as const) {
+    // spot: only the stop-loss goes to the exchange (both sells would lock the same base asset)
+    const legs = spot
+      ? ([['sl', spotOrder(meta.stopLoss)]] as const)
+      : ([
+          ['sl', meta.stopLoss],
+          ['tp', meta.takeProfit],
+        ] as const);
+    for (const [role, req] of legs) {
       const id =
         round === 0
           ? req.clientOrderId
@@ -672,6 +816,28 @@ export class TradeEngine {
         return;
       }
     }
+  }
+
+  /**
+   * Spot: watch the take-profit (the engine closes at market when the price reaches it). False when the
+   * position cannot be protected at all (long only; at least one sellable lot), after reporting it.
+   */
+  private watchSpotTakeProfit(symbol: string, pos: Position, meta: PositionMeta): boolean {
+    if (pos.quantity.sign() < 0 || this.sellable(symbol, pos.quantity).isZero()) {
+      this.counters.inc('trade.spot.unprotectable');
+      this.report(
+        'protect',
+        { symbol },
+        new AegisError(
+          'INVARIANT_BROKEN',
+          `spot position ${pos.quantity.toString()} ${symbol} cannot carry a stop-loss sell (short, or below one lot)`,
+        ),
+      );
+      return false;
+    }
+    const tp = Number(meta.takeProfit.stopPrice);
+    if (Number.isFinite(tp) && tp > 0) this.watchedTp.set(symbol, tp);
+    return true;
   }
 
   private async cancelAll(symbol: string, ids: readonly string[]): Promise<void> {
@@ -696,6 +862,20 @@ export class TradeEngine {
     }
     const now = this.book.get(symbol);
     if (now === undefined) return;
+    this.watchedTp.delete(symbol);
+    const spot = this.isSpot(symbol);
+    const quantity = spot ? this.sellable(symbol, now.quantity.abs()) : now.quantity.abs();
+    if (quantity.isZero()) {
+      this.report(
+        'closePosition',
+        { symbol },
+        new AegisError(
+          'INVARIANT_BROKEN',
+          `${symbol} position ${now.quantity.toString()} is below one lot: cannot close`,
+        ),
+      );
+      return;
+    }
     const attempt = meta === undefined ? 0 : meta.closeAttempts++;
     const signalId = meta?.signalId ?? `${symbol}.close`;
     this.logger.info({ symbol, reason }, `closing ${symbol}: ${reason}`);
@@ -708,8 +888,9 @@ export class TradeEngine {
         symbol,
         side: now.quantity.sign() > 0 ? 'SELL' : 'BUY',
         type: 'MARKET',
-        quantity: now.quantity.abs().toString(),
-        reduceOnly: true,
+        quantity: quantity.toString(),
+        // spot has no reduce-only (Binance -1106): the sell is sized to the base held instead
+        ...(spot ? {} : { reduceOnly: true }),
       },
       'close',
       signalId,
@@ -932,8 +1113,12 @@ export class TradeEngine {
           ...this.liveProtective(symbol, 'tp'),
         ]),
       ];
-      if (this.liveProtective(symbol, 'sl').length > 0 && this.liveProtective(symbol, 'tp').length > 0)
+      const tpLive = this.isSpot(symbol) || this.liveProtective(symbol, 'tp').length > 0;
+      if (this.liveProtective(symbol, 'sl').length > 0 && tpLive) {
+        const held = this.book.get(symbol);
+        if (this.isSpot(symbol) && held !== undefined) this.watchSpotTakeProfit(symbol, held, meta);
         continue;
+      }
       if (meta.closing) continue;
       const round = await this.freeProtectRound(symbol, meta);
       if (round === undefined) return undefined;
@@ -1127,6 +1312,7 @@ export class TradeEngine {
       closing: false,
       closeAttempts: 0,
       protectRound: 0,
+      baseFees: Decimal.ZERO,
     };
     this.meta.set(symbol, meta);
     return meta;
@@ -1249,4 +1435,11 @@ export class TradeEngine {
     this.logger.error({ ...context, code, err }, `${operation} failed: ${err.message}`);
     this.bus.publish('ERROR', { source: 'trade', code, message: err.message, context });
   }
+}
+
+/** The spot form of a protective order: no reduceOnly (spot refuses it with -1106). */
+function spotOrder(req: OrderRequest): OrderRequest {
+  if (req.reduceOnly !== true) return req;
+  const { reduceOnly: _dropped, ...rest } = req;
+  return rest;
 }

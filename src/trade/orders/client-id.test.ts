@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_ORDER_ID, clientOrderId, fnv1a64, parseClientOrderId } from './client-id.js';
+import { CLIENT_ORDER_ID, clientOrderId, fnv1a64, type OrderRole, parseClientOrderId } from './client-id.js';
 
 describe('client order ids', () => {
   it('are the same for the same inputs (they survive a restart) and differ per role and attempt', () => {
@@ -50,5 +50,107 @@ describe('client order ids', () => {
 
   it('return undefined when parsing an id this engine did not make', () => {
     expect(parseClientOrderId('web_abcdef123')).toBeUndefined();
+  });
+});
+
+/** The BigInt implementation fnv1a64 had until the 32-bit-halves rewrite, kept as the oracle. */
+function fnv1a64BigInt(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    h ^= BigInt(text.charCodeAt(i));
+    h = (h * 0x100000001b3n) & ((1n << 64n) - 1n);
+  }
+  return h.toString(36);
+}
+
+describe('fnv1a64 (ids survive restarts: the hash must never change)', () => {
+  it('matches the published FNV-1a 64-bit test vectors', () => {
+    // http://www.isthe.com/chongo/tech/comp/fnv/ (test vectors of FNV-1a 64): "" -> 0xcbf29ce484222325,
+    // "a" -> 0xaf63dc4c8601ec8c, "foobar" -> 0x85944171f73967e8
+    expect(fnv1a64('')).toBe(0xcbf29ce484222325n.toString(36));
+    expect(fnv1a64('a')).toBe(0xaf63dc4c8601ec8cn.toString(36));
+    expect(fnv1a64('foobar')).toBe(0x85944171f73967e8n.toString(36));
+  });
+
+  it('gives the ids the BigInt implementation gave (captured from it before the rewrite)', () => {
+    const hashes: [string, string][] = [
+      ['sig1', '16qhc2rfr1vd5'],
+      ['s42', '1yxuth09jv6k0'],
+      ['h1', '4s10z4xvpu4y'],
+      ['BTCUSDT:1m:1767571200000:BUY', '20zrtb6kemp1c'],
+      ['ETHUSDT-5m-1700000000000-SELL-teacher', '3919brruzlpj0'],
+      ['', '33niihzj4ux45'],
+      ['a', '2o0ongoiv4rrg'],
+      ['ünïcødé-✓-𝄞', '3hoe2hbdz8hxp'],
+      ['abcdefghijklmnopqrstu', '3oiyr65abc27c'],
+      ['abcdefghijklmnopqrst', '19zx2lwizzqz1'],
+      ['BTCUSDT.close', '3avmdytvp60g2'],
+      ['0', '2o0o558ezw52n'],
+      ['sig 1', '3ctf0hrrk2az9'],
+    ];
+    for (const [text, hash] of hashes) expect(fnv1a64(text)).toBe(hash);
+    expect(fnv1a64('x'.repeat(200))).toBe('1opaahlfhztc5');
+    const ids: [string, OrderRole, number, string][] = [
+      ['sig1', 'entry', 0, 'AEGIS1-sig1-e'],
+      ['sig1', 'sl', 7, 'AEGIS1-sig1-s7'],
+      ['sig1', 'close', 0, 'AEGIS1-sig1-c'],
+      ['s42', 'entry', 7, 'AEGIS1-s42-e7'],
+      ['s42', 'tp', 0, 'AEGIS1-s42-t'],
+      ['s42', 'close', 7, 'AEGIS1-s42-c7'],
+      ['h1', 'sl', 0, 'AEGIS1-h4s10z4xvpu4y-s'],
+      ['h1', 'tp', 7, 'AEGIS1-h4s10z4xvpu4y-t7'],
+      ['BTCUSDT:1m:1767571200000:BUY', 'entry', 0, 'AEGIS1-h20zrtb6kemp1c-e'],
+      ['BTCUSDT:1m:1767571200000:BUY', 'sl', 7, 'AEGIS1-h20zrtb6kemp1c-s7'],
+      ['BTCUSDT:1m:1767571200000:BUY', 'close', 0, 'AEGIS1-h20zrtb6kemp1c-c'],
+      ['ETHUSDT-5m-1700000000000-SELL-teacher', 'entry', 7, 'AEGIS1-h3919brruzlpj0-e7'],
+      ['ETHUSDT-5m-1700000000000-SELL-teacher', 'tp', 0, 'AEGIS1-h3919brruzlpj0-t'],
+      ['ETHUSDT-5m-1700000000000-SELL-teacher', 'close', 7, 'AEGIS1-h3919brruzlpj0-c7'],
+      ['', 'sl', 0, 'AEGIS1-h33niihzj4ux45-s'],
+      ['', 'tp', 7, 'AEGIS1-h33niihzj4ux45-t7'],
+      ['a', 'entry', 0, 'AEGIS1-a-e'],
+      ['a', 'sl', 7, 'AEGIS1-a-s7'],
+      ['a', 'close', 0, 'AEGIS1-a-c'],
+      ['ünïcødé-✓-𝄞', 'entry', 7, 'AEGIS1-h3hoe2hbdz8hxp-e7'],
+      ['ünïcødé-✓-𝄞', 'tp', 0, 'AEGIS1-h3hoe2hbdz8hxp-t'],
+      ['ünïcødé-✓-𝄞', 'close', 7, 'AEGIS1-h3hoe2hbdz8hxp-c7'],
+      [
+        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+        'sl',
+        0,
+        'AEGIS1-h1opaahlfhztc5-s',
+      ],
+      [
+        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+        'tp',
+        7,
+        'AEGIS1-h1opaahlfhztc5-t7',
+      ],
+      ['abcdefghijklmnopqrstu', 'entry', 0, 'AEGIS1-h3oiyr65abc27c-e'],
+      ['abcdefghijklmnopqrstu', 'sl', 7, 'AEGIS1-h3oiyr65abc27c-s7'],
+      ['abcdefghijklmnopqrstu', 'close', 0, 'AEGIS1-h3oiyr65abc27c-c'],
+      ['abcdefghijklmnopqrst', 'entry', 7, 'AEGIS1-abcdefghijklmnopqrst-e7'],
+      ['abcdefghijklmnopqrst', 'tp', 0, 'AEGIS1-abcdefghijklmnopqrst-t'],
+      ['abcdefghijklmnopqrst', 'close', 7, 'AEGIS1-abcdefghijklmnopqrst-c7'],
+      ['BTCUSDT.close', 'sl', 0, 'AEGIS1-h3avmdytvp60g2-s'],
+      ['BTCUSDT.close', 'tp', 7, 'AEGIS1-h3avmdytvp60g2-t7'],
+      ['0', 'entry', 0, 'AEGIS1-0-e'],
+      ['0', 'sl', 7, 'AEGIS1-0-s7'],
+      ['0', 'close', 0, 'AEGIS1-0-c'],
+      ['sig 1', 'entry', 7, 'AEGIS1-h3ctf0hrrk2az9-e7'],
+      ['sig 1', 'tp', 0, 'AEGIS1-h3ctf0hrrk2az9-t'],
+      ['sig 1', 'close', 7, 'AEGIS1-h3ctf0hrrk2az9-c7'],
+    ];
+    for (const [signalId, role, attempt, id] of ids) {
+      expect(clientOrderId('AEGIS1', signalId, role, attempt)).toBe(id);
+    }
+  });
+
+  it('equals the BigInt implementation for any string (UTF-16 code units, surrogates included)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
+        expect(fnv1a64(text)).toBe(fnv1a64BigInt(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -19,18 +19,27 @@ export const CLIENT_ORDER_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const PREFIX = /^[A-Za-z0-9]{1,8}$/;
 const DIRECT_KEY = /^[A-Za-z0-9]{1,20}$/;
 
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
-const MASK64 = (1n << 64n) - 1n;
+// 64-bit FNV-1a in two exact 32-bit halves (no BigInt per character): offset basis 0xcbf29ce484222325,
+// prime 0x100000001b3 = 2^40 + 0x1b3, so h * prime mod 2^64 = h * 0x1b3 + (lo << 40) mod 2^64.
+const FNV_OFFSET_HI = 0xcbf29ce4;
+const FNV_OFFSET_LO = 0x84222325;
+const FNV_PRIME_LO = 0x1b3;
+const TWO_32 = 4_294_967_296;
 
 /** 64-bit FNV-1a over the UTF-16 code units of `text`, base 36 (at most 13 characters). */
 export function fnv1a64(text: string): string {
-  let h = FNV_OFFSET;
+  let hi = FNV_OFFSET_HI;
+  let lo = FNV_OFFSET_LO;
   for (let i = 0; i < text.length; i++) {
-    h ^= BigInt(text.charCodeAt(i));
-    h = (h * FNV_PRIME) & MASK64;
+    // a code unit is < 2^16: the xor only touches the low half
+    lo = (lo ^ text.charCodeAt(i)) >>> 0;
+    // every intermediate below is < 2^42: exact in a double; `>>> 0` is the exact mod 2^32
+    const loProduct = lo * FNV_PRIME_LO;
+    const carry = Math.floor(loProduct / TWO_32);
+    hi = (hi * FNV_PRIME_LO + carry + ((lo << 8) >>> 0)) >>> 0;
+    lo = loProduct >>> 0;
   }
-  return h.toString(36);
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString(36);
 }
 
 export function signalKey(signalId: string): string {

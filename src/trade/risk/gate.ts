@@ -29,10 +29,11 @@ import type { Clock } from '../../core/clock.js';
 import type { EventBus } from '../../core/event-bus.js';
 import { Decimal } from '../../domain/decimal.js';
 import type { AegisTopics, RiskDenialReason, TradingState } from '../../domain/events.js';
-import { checkOrder, type Instrument, roundPrice, roundQuantity } from '../../domain/instrument.js';
+import { checkOrder, type Instrument, instrumentSpec } from '../../domain/instrument.js';
 import type { OrderRequest } from '../../domain/order.js';
 import { type Signal, tierOf } from '../../domain/signal.js';
-import { clientOrderId } from '../orders/client-id.js';
+import { clientOrderIdForKey, signalKey } from '../orders/client-id.js';
+import { type GateOrder, passesFilters, roundPriceDec, roundQuantityDec } from './filters.js';
 
 export interface RiskConfig {
   /** Prefix of every client order id of this engine (1..8 letters/digits), stable across restarts. */
@@ -110,6 +111,10 @@ export class RiskGate {
   private readonly isStale: (symbol: string) => boolean;
   private readonly maxPerSymbol: Decimal;
   private readonly maxTotal: Decimal;
+  /** Config numbers as exact decimals, converted once. */
+  private readonly riskPerTrade: Decimal;
+  private readonly maxDailyLoss: Decimal;
+  private readonly leverages = new Map<number, Decimal>();
   private tradingState: TradingState = 'active';
   private reconciledFlag = true;
   private notReconciledWhy = '';
@@ -125,6 +130,8 @@ export class RiskGate {
     this.isStale = deps.isStale;
     this.maxPerSymbol = Decimal.parse(deps.config.maxNotionalPerSymbol);
     this.maxTotal = Decimal.parse(deps.config.maxNotionalTotal);
+    this.riskPerTrade = Decimal.fromNumber(deps.config.riskPerTrade);
+    this.maxDailyLoss = Decimal.fromNumber(deps.config.maxDailyLoss);
   }
 
   get state(): TradingState {
@@ -189,6 +196,15 @@ export class RiskGate {
     return this.decide(signal, view);
   }
 
+  private leverageDecimal(leverage: number): Decimal {
+    let d = this.leverages.get(leverage);
+    if (d === undefined) {
+      d = Decimal.fromNumber(leverage);
+      this.leverages.set(leverage, d);
+    }
+    return d;
+  }
+
   private rollDay(equityAtStart: Decimal): void {
     const day = Math.floor(this.clock.now() / DAY_MS);
     if (day !== this.day) {
@@ -201,7 +217,7 @@ export class RiskGate {
   private dailyBreach(): string | undefined {
     const start = this.dayStartEquity;
     if (start === undefined || this.dayPnl.sign() >= 0) return undefined;
-    const limit = Decimal.fromNumber(this.config.maxDailyLoss).mul(start);
+    const limit = this.maxDailyLoss.mul(start);
     const loss = this.dayPnl.neg();
     return loss.gte(limit)
       ? `daily loss ${loss.toString()} >= limit ${limit.toString()} (${this.config.maxDailyLoss} x day-start equity ${start.toString()})`
@@ -254,15 +270,22 @@ export class RiskGate {
 
     // 8. sizing
     const long = signal.side === 'BUY';
-    if (![signal.entry, signal.stop, signal.take_profit].every((x) => Number.isFinite(x) && x > 0)) {
+    if (!(
+      positiveFinite(signal.entry) &&
+      positiveFinite(signal.stop) &&
+      positiveFinite(signal.take_profit)
+    )) {
       return deny(
         'risk_per_trade',
         `entry ${signal.entry}, stop ${signal.stop}, take profit ${signal.take_profit} must be finite and > 0`,
       );
     }
-    const entryPx = Decimal.parse(roundPrice(instrument, Decimal.fromNumber(signal.entry)));
-    const stopPx = Decimal.parse(roundPrice(instrument, Decimal.fromNumber(signal.stop)));
-    const tpPx = Decimal.parse(roundPrice(instrument, Decimal.fromNumber(signal.take_profit)));
+    // filters parsed once per instrument object (instrumentSpec caches); the same values as
+    // Decimal.parse(roundPrice(...)) without the string round trip (filters.ts)
+    const spec = instrumentSpec(instrument);
+    const entryPx = roundPriceDec(spec, Decimal.fromNumber(signal.entry));
+    const stopPx = roundPriceDec(spec, Decimal.fromNumber(signal.stop));
+    const tpPx = roundPriceDec(spec, Decimal.fromNumber(signal.take_profit));
     const stopOk = long ? stopPx.lt(entryPx) : stopPx.gt(entryPx);
     if (!stopOk) {
       return deny(
@@ -278,9 +301,9 @@ export class RiskGate {
       );
     }
     if (view.equity.sign() <= 0) return deny('risk_per_trade', `equity ${view.equity.toString()} <= 0`);
-    const riskAmount = Decimal.fromNumber(c.riskPerTrade).mul(view.equity);
+    const riskAmount = this.riskPerTrade.mul(view.equity);
     const rawQty = riskAmount.div(entryPx.sub(stopPx).abs(), SIZE_DECIMALS, 'down');
-    const quantity = Decimal.parse(roundQuantity(instrument, rawQty, 'down', true));
+    const quantity = roundQuantityDec(spec, rawQty, 'down', true);
     const notional = quantity.mul(entryPx);
 
     // 9-10. notional
@@ -290,7 +313,8 @@ export class RiskGate {
         `notional ${notional.toString()} (qty ${quantity.toString()} x ${entryPx.toString()}) > max per symbol ${this.maxPerSymbol.toString()}`,
       );
     }
-    const openNotional = view.exposures.reduce((s, e) => s.add(e.notional), Decimal.ZERO);
+    let openNotional = Decimal.ZERO;
+    for (const e of view.exposures) openNotional = openNotional.add(e.notional);
     if (openNotional.add(notional).gt(this.maxTotal)) {
       return deny(
         'max_notional_total',
@@ -307,7 +331,7 @@ export class RiskGate {
     }
 
     // 12. balance
-    const margin = notional.div(Decimal.fromNumber(leverage), MARGIN_DECIMALS, 'up');
+    const margin = notional.div(this.leverageDecimal(leverage), MARGIN_DECIMALS, 'up');
     if (margin.gt(view.freeBalance)) {
       return deny(
         'insufficient_balance',
@@ -317,43 +341,54 @@ export class RiskGate {
 
     // 13. exchange filters
     const qty = quantity.toString();
+    const stopText = stopPx.toString();
+    const tpText = tpPx.toString();
     const exit = long ? 'SELL' : 'BUY';
+    const key = signalKey(signal.id);
     const entry: OrderRequest = {
-      clientOrderId: clientOrderId(c.runPrefix, signal.id, 'entry'),
+      clientOrderId: clientOrderIdForKey(c.runPrefix, key, 'entry'),
       symbol: sym,
       side: signal.side,
       type: 'MARKET',
       quantity: qty,
     };
     const stopLoss: OrderRequest = {
-      clientOrderId: clientOrderId(c.runPrefix, signal.id, 'sl'),
+      clientOrderId: clientOrderIdForKey(c.runPrefix, key, 'sl'),
       symbol: sym,
       side: exit,
       type: 'STOP_MARKET',
       quantity: qty,
-      stopPrice: stopPx.toString(),
+      stopPrice: stopText,
       reduceOnly: true,
     };
     const takeProfit: OrderRequest = {
-      clientOrderId: clientOrderId(c.runPrefix, signal.id, 'tp'),
+      clientOrderId: clientOrderIdForKey(c.runPrefix, key, 'tp'),
       symbol: sym,
       side: exit,
       type: 'TAKE_PROFIT_MARKET',
       quantity: qty,
-      stopPrice: tpPx.toString(),
+      stopPrice: tpText,
       reduceOnly: true,
     };
-    for (const [name, order] of [
-      ['entry', entry],
-      ['stop-loss', stopLoss],
-      ['take-profit', takeProfit],
-    ] as const) {
-      const check = checkOrder(instrument, order, entryPx);
-      if (!check.ok) {
-        return deny(
-          'filter_violation',
-          `${name} ${order.type} qty ${order.quantity} at ${order.stopPrice ?? entryPx.toString()}: ${check.filter} ${check.code} ${check.msg} (step ${instrument.stepSize}, minQty ${instrument.minQty}, tick ${instrument.tickSize}, minNotional ${instrument.minNotional})`,
-        );
+    // the fast check on the Decimals at hand; checkOrder (which parses the order's strings) decides and
+    // words the denial whenever the fast check does not pass (filters.ts)
+    if (
+      !passesFilters(spec, gateOrder(entry, quantity, undefined), entryPx) ||
+      !passesFilters(spec, gateOrder(stopLoss, quantity, stopPx), entryPx) ||
+      !passesFilters(spec, gateOrder(takeProfit, quantity, tpPx), entryPx)
+    ) {
+      for (const [name, order] of [
+        ['entry', entry],
+        ['stop-loss', stopLoss],
+        ['take-profit', takeProfit],
+      ] as const) {
+        const check = checkOrder(instrument, order, entryPx);
+        if (!check.ok) {
+          return deny(
+            'filter_violation',
+            `${name} ${order.type} qty ${order.quantity} at ${order.stopPrice ?? entryPx.toString()}: ${check.filter} ${check.code} ${check.msg} (step ${instrument.stepSize}, minQty ${instrument.minQty}, tick ${instrument.tickSize}, minNotional ${instrument.minNotional})`,
+          );
+        }
       }
     }
     return {
@@ -368,6 +403,21 @@ export class RiskGate {
       takeProfit,
     };
   }
+}
+
+function positiveFinite(x: number): boolean {
+  return Number.isFinite(x) && x > 0;
+}
+
+function gateOrder(order: OrderRequest, quantity: Decimal, stopPrice: Decimal | undefined): GateOrder {
+  return {
+    type: order.type,
+    quantity,
+    quantityText: order.quantity,
+    stopPrice,
+    stopPriceText: order.stopPrice,
+    reduceOnly: order.reduceOnly === true,
+  };
 }
 
 function deny(reason: RiskDenialReason, detail: string): Denied {

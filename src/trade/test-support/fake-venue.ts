@@ -45,6 +45,8 @@ export class FakeVenue implements ExecutionVenue {
   /** Outcomes for the next submits, consumed in order; empty = 'normal'. */
   readonly script: SubmitScript[] = [];
   readonly failNext = new Map<FailableOp, AegisError>();
+  /** False: MARKET orders rest as `new` until `fillPart` (a venue that acknowledges first, fills later). */
+  fillMarketAtOnce = true;
   /** Taker fee rate applied to every fill, in the quote asset. */
   feeRate = Decimal.parse('0.0005');
   readonly leverage = new Map<string, number>();
@@ -118,7 +120,7 @@ export class FakeVenue implements ExecutionVenue {
     this.orders.set(order.clientOrderId, o);
     if (script === 'unknown-placed') this.held = [];
     this.emit({ kind: 'order', order: this.view(o) });
-    if (order.type === 'MARKET') this.fill(o, this.priceOf(order.symbol));
+    if (order.type === 'MARKET' && this.fillMarketAtOnce) this.fill(o, this.priceOf(order.symbol));
     if (script === 'unknown-placed') {
       return Promise.resolve({ kind: 'unknown', clientOrderId: order.clientOrderId, reason: 'timeout' });
     }

@@ -248,7 +248,9 @@ export class MatchingEngine {
     const reduceOnly = req.reduceOnly === true;
     const closePosition = req.closePosition === true;
     if (!b.futures) {
-      if (conditional) return reject(-1116, 'Invalid orderType.');
+      // spot STOP_LOSS / TAKE_PROFIT (market once triggered): simulated for SELL, which locks the base
+      // asset like Binance; a conditional BUY is not simulated
+      if (conditional && req.side === 'BUY') return reject(-1116, 'Invalid orderType.');
       if (reduceOnly) return reject(-1106, "Parameter 'reduceOnly' sent when not required.");
       if (closePosition) return reject(-1106, "Parameter 'closePosition' sent when not required.");
     } else if (closePosition && !conditional) {
@@ -337,7 +339,7 @@ export class MatchingEngine {
         if (this.spotBal(lockAsset).free.lt(qty)) {
           return reject(-2010, 'Account has insufficient balance for requested action.');
         }
-        if (price !== undefined) locked = qty;
+        if (price !== undefined || conditional) locked = qty;
       }
     } else if (!reduceOnly && !conditional) {
       const opening = this.openingQty(b, req.side, qty);
@@ -794,7 +796,7 @@ export class MatchingEngine {
         return;
       }
       if (o.closePosition) o.qty = qty;
-    } else {
+    } else if (b.futures) {
       const at = px ?? this.takerPrice(b, o.side, qty.toNumber());
       if (at !== undefined) {
         const margin = this.openingQty(b, o.side, qty)

@@ -1,0 +1,90 @@
+/**
+ * The risk gate's hot path for the exchange filters, on Decimals it already holds (no string round trip).
+ *
+ * - `roundPriceDec` / `roundQuantityDec` compute exactly what `roundPrice` / `roundQuantity`
+ *   (src/domain/instrument.ts) compute, as a Decimal instead of its string (a Decimal is normalised, so
+ *   `Decimal.parse(roundPrice(...))` and `roundPriceDec(...)` are the same value with the same units and
+ *   scale).
+ * - `passesFilters` answers "would `checkOrder` accept this order?" for the orders the gate builds (no
+ *   `price`, no `closePosition`), without parsing the order's strings again. It mirrors `checkOrder`
+ *   rule for rule; the gate still asks `checkOrder` itself whenever this says no, so a denial and its
+ *   detail always come from `checkOrder`. filters.test.ts checks the two agree on random orders.
+ */
+import { Decimal, type RoundingMode } from '../../domain/decimal.js';
+import { type InstrumentSpec } from '../../domain/instrument.js';
+import type { OrderType } from '../../domain/order.js';
+
+/** Decimal.isValid's length limit on an order parameter (checkOrder answers -1100 above it). */
+const MAX_PARAM_CHARS = 100;
+
+export function roundPriceDec(spec: InstrumentSpec, price: Decimal, mode: RoundingMode = 'nearest'): Decimal {
+  if (spec.tickSize.isZero()) return price;
+  return spec.minPrice.add(price.sub(spec.minPrice).roundToStep(spec.tickSize, mode));
+}
+
+export function roundQuantityDec(
+  spec: InstrumentSpec,
+  quantity: Decimal,
+  mode: RoundingMode = 'down',
+  market = false,
+): Decimal {
+  const step = market && spec.marketStepSize !== undefined ? spec.marketStepSize : spec.stepSize;
+  const min = market && spec.marketMinQty !== undefined ? spec.marketMinQty : spec.minQty;
+  if (step.isZero()) return quantity;
+  return min.add(quantity.sub(min).roundToStep(step, mode));
+}
+
+function onGrid(value: Decimal, base: Decimal, step: Decimal): boolean {
+  return step.isZero() || value.sub(base).isMultipleOf(step);
+}
+
+function priceOk(spec: InstrumentSpec, price: Decimal): boolean {
+  if (!spec.maxPrice.isZero() && price.gt(spec.maxPrice)) return false;
+  if (price.sign() <= 0 || price.lt(spec.minPrice)) return false;
+  return onGrid(price, spec.minPrice, spec.tickSize);
+}
+
+function lotOk(qty: Decimal, minQty: Decimal, maxQty: Decimal, step: Decimal): boolean {
+  if (qty.sign() <= 0 || qty.lt(minQty)) return false;
+  if (!maxQty.isZero() && qty.gt(maxQty)) return false;
+  return onGrid(qty, minQty, step);
+}
+
+/** An order as the gate builds it: a quantity, a trigger price for conditional types, never a limit price. */
+export interface GateOrder {
+  readonly type: OrderType;
+  readonly quantity: Decimal;
+  readonly quantityText: string;
+  readonly stopPrice: Decimal | undefined;
+  readonly stopPriceText: string | undefined;
+  readonly reduceOnly: boolean;
+}
+
+/**
+ * True only when `checkOrder(spec.instrument, order, referencePrice)` would answer ok. An order with a
+ * limit price is never passed here (LIMIT needs checkOrder's full path).
+ */
+export function passesFilters(spec: InstrumentSpec, order: GateOrder, referencePrice: Decimal): boolean {
+  const { type, quantity: qty, stopPrice } = order;
+  if (type === 'LIMIT') return false;
+  if (order.quantityText.length > MAX_PARAM_CHARS) return false;
+  if (order.stopPriceText !== undefined && order.stopPriceText.length > MAX_PARAM_CHARS) return false;
+  const isMarket = type === 'MARKET';
+  const conditional = type === 'STOP_MARKET' || type === 'TAKE_PROFIT_MARKET';
+  if (conditional && stopPrice === undefined) return false;
+  if (stopPrice !== undefined && !priceOk(spec, stopPrice)) return false;
+  if (!lotOk(qty, spec.minQty, spec.maxQty, spec.stepSize)) return false;
+  if ((isMarket || conditional) && spec.marketStepSize !== undefined) {
+    const min = spec.marketMinQty ?? spec.minQty;
+    const max = spec.marketMaxQty ?? spec.maxQty;
+    if (!lotOk(qty, min, max, spec.marketStepSize)) return false;
+  }
+  const futures = spec.instrument.market === 'futures';
+  let at: Decimal | undefined = stopPrice;
+  if (isMarket) at = !futures && !spec.applyMinToMarket ? undefined : referencePrice;
+  if (at === undefined) return true;
+  const notional = at.mul(qty);
+  if (futures) return order.reduceOnly || !notional.lt(spec.minNotional);
+  if (notional.lt(spec.minNotional)) return false;
+  return spec.maxNotional === undefined || spec.maxNotional.isZero() || !notional.gt(spec.maxNotional);
+}
