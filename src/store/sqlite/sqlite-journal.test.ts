@@ -43,6 +43,27 @@ journalContract('SQLite file (WAL)', () => {
   });
 });
 
+// The same contract with record calls batched (backtests): reads, endRun and close commit the batch.
+journalContract('SQLite file, batchWrites 4', () => {
+  const file = tmpFile();
+  return Promise.resolve({
+    migrations: SQLITE_MIGRATIONS,
+    open: (options) =>
+      new Promise((resolve) => {
+        resolve(
+          SqliteJournal.open(file, {
+            batchWrites: 4,
+            ...(options?.migrations === undefined ? {} : { migrations: options.migrations }),
+          }),
+        );
+      }),
+    dispose: () => {
+      rmSync(path.dirname(file), { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  });
+});
+
 describe('SqliteJournal', () => {
   it('creates the parent directory and puts the file in WAL mode', async () => {
     const file = tmpFile();
@@ -120,4 +141,56 @@ describe('SqliteJournal', () => {
       await journal.close();
     });
   }
+});
+
+describe('SqliteJournal batchWrites (backtests only)', () => {
+  function storedFills(file: string): number {
+    const other = new Database(file, { readonly: true });
+    try {
+      return (other.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n;
+    } finally {
+      other.close();
+    }
+  }
+
+  it('commits every N record calls, before a read, and at close', async () => {
+    const file = tmpFile();
+    const journal = SqliteJournal.open(file, { synchronous: 'NORMAL', batchWrites: 3 });
+    await journal.recordFill(fillNo(1));
+    await journal.recordFill(fillNo(2));
+    expect(storedFills(file)).toBe(0); // still in the open batch: another connection sees nothing yet
+    await journal.recordFill(fillNo(3));
+    expect(storedFills(file)).toBe(3); // the third call committed the batch
+    await journal.recordFill(fillNo(4));
+    expect(storedFills(file)).toBe(3);
+    expect((await journal.fills()).map((f) => f.tradeId)).toEqual(['1', '2', '3', '4']);
+    expect(storedFills(file)).toBe(4); // the read committed first
+    await journal.recordFill(fillNo(5));
+    await journal.close();
+    expect(storedFills(file)).toBe(5);
+  });
+
+  it('rejects only the failing call of a batch and keeps the others', async () => {
+    const file = tmpFile();
+    const journal = SqliteJournal.open(file, { batchWrites: 10 });
+    await journal.recordFill(fillNo(1));
+    const error = await journal.recordFill({ ...fillNo(2), price: 'abc' }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(AegisError);
+    await journal.recordFill(fillNo(3));
+    await journal.close();
+    const reopened = SqliteJournal.open(file);
+    expect((await reopened.fills()).map((f) => f.tradeId)).toEqual(['1', '3']);
+    await reopened.close();
+  });
+
+  it('refuses a batch size that is not an integer >= 1, naming the option and value', () => {
+    for (const batchWrites of [0, 1.5, Number.NaN]) {
+      expect(() => SqliteJournal.open(':memory:', { batchWrites })).toThrow(
+        new RegExp(`batchWrites must be an integer >= 1, got ${String(batchWrites)}`),
+      );
+    }
+  });
 });

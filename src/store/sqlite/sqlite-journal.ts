@@ -11,6 +11,9 @@
  *   returns, so an acknowledged record still survives kill -9 of the process (the OS owns the data;
  *   the kill -9 test proves it for both settings) but the last commits can be lost on power loss.
  *   Only for backtests / benchmarks where speed matters more than the journal.
+ * - batchWrites > 1 (option, backtests only; runBacktest uses it): up to N record calls share one
+ *   transaction, so a resolved record call is NOT yet committed (a crash loses the open batch). Reads,
+ *   endRun and close commit first. No live/paper/testnet path passes it.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -65,6 +68,15 @@ export interface SqliteJournalOptions {
   readonly busyTimeoutMs?: number;
   /** For tests: a different migration list. */
   readonly migrations?: readonly Migration[];
+  /**
+   * BACKTESTS ONLY (never a live, testnet or paper journal): group up to this many record calls into one
+   * transaction, committed when the count is reached, before every read, at `endRun` and at `close`.
+   * A record call's promise then resolves before its transaction commits, so a crash loses up to
+   * `batchWrites - 1` acknowledged records: the port's "resolved means durable" contract does not hold.
+   * Each statement still runs inside the call (a constraint error still rejects that call and only that
+   * call). Default 1 (off: every record call is its own committed transaction).
+   */
+  readonly batchWrites?: number;
 }
 
 const ORDER_COLUMNS =
@@ -195,10 +207,15 @@ export class SqliteJournal implements Journal {
   private closed = false;
   private readonly stmt: Statements;
   private readonly orderEventTx: (params: Record<string, string | number | null>) => void;
+  /** Record calls per transaction (1: each call commits on its own). */
+  readonly batchWrites: number;
+  /** Record calls in the open batch transaction, not committed yet. */
+  private pending = 0;
 
-  private constructor(db: Database.Database, file: string) {
+  private constructor(db: Database.Database, file: string, batchWrites: number) {
     this.db = db;
     this.file = file;
+    this.batchWrites = batchWrites;
     this.stmt = prepareAll(db);
     const upsert = this.stmt.upsertOrder;
     const append = this.stmt.insertOrderEvent;
@@ -210,6 +227,14 @@ export class SqliteJournal implements Journal {
 
   /** Open (creating the file and its directory if needed) and migrate. `:memory:` is supported. */
   static open(file: string, options: SqliteJournalOptions = {}): SqliteJournal {
+    const batchWrites = options.batchWrites ?? 1;
+    if (!Number.isInteger(batchWrites) || batchWrites < 1) {
+      throw new AegisError(
+        'JOURNAL_FAILED',
+        `SQLite journal option batchWrites must be an integer >= 1, got ${String(batchWrites)}`,
+        { context: { operation: 'open', table: '*', dialect: 'sqlite', file, batchWrites } },
+      );
+    }
     let db: Database.Database | undefined;
     try {
       if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -223,7 +248,7 @@ export class SqliteJournal implements Journal {
       db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       db.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5000)}`);
       migrate(db, options.migrations ?? SQLITE_MIGRATIONS);
-      return new SqliteJournal(db, file);
+      return new SqliteJournal(db, file, batchWrites);
     } catch (caught) {
       if (db?.open === true) db.close();
       throw journalError('sqlite', 'open', 'schema_migrations', caught, { file });
@@ -249,7 +274,7 @@ export class SqliteJournal implements Journal {
   }
 
   endRun(endedAt: number): Promise<void> {
-    return this.write('endRun', 'runs', () => {
+    return this.read('endRun', 'runs', () => {
       this.stmt.endRun.run({ runId: this.runId, endedAt: timeValue(endedAt, 'ended_at', 'runs') });
     });
   }
@@ -441,6 +466,7 @@ export class SqliteJournal implements Journal {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     try {
+      this.commitBatch();
       // Fold the -wal file back into the database on a clean stop (every commit is already durable).
       if (this.file !== ':memory:') this.db.pragma('wal_checkpoint(TRUNCATE)');
       return Promise.resolve();
@@ -451,24 +477,84 @@ export class SqliteJournal implements Journal {
     }
   }
 
+  /** A record call: its own transaction, or (batchWrites > 1) a statement of the open batch. */
   private write<T>(operation: string, table: string, fn: () => T): Promise<T> {
-    return this.read(operation, table, fn);
+    if (this.batchWrites === 1) return this.read(operation, table, fn);
+    if (this.closed) return Promise.reject(this.afterClose(operation, table));
+    try {
+      if (!this.db.inTransaction) {
+        this.db.exec('BEGIN');
+        this.pending = 0;
+      }
+      let value: T;
+      try {
+        value = fn();
+      } catch (caught) {
+        // SQLite rolls back only the failed statement, unless the error was severe enough (disk full,
+        // I/O) to abort the whole transaction: then the batch's earlier records are gone, and we say so.
+        const lost = this.db.inTransaction ? 0 : this.pending;
+        if (lost > 0) this.pending = 0;
+        throw lost > 0 ? batchLost(operation, table, caught, lost, this.file) : caught;
+      }
+      if (++this.pending >= this.batchWrites) this.commitBatch();
+      return Promise.resolve(value);
+    } catch (caught) {
+      return Promise.reject(journalError('sqlite', operation, table, caught, { file: this.file }));
+    }
   }
 
-  private read<T>(operation: string, table: string, fn: () => T): Promise<T> {
-    if (this.closed) {
-      return Promise.reject(
-        new AegisError('JOURNAL_FAILED', `journal ${operation} on ${table} after close (sqlite)`, {
-          context: { operation, table, dialect: 'sqlite', file: this.file },
-        }),
-      );
-    }
+  /** Commit the open batch transaction, if any (no-op when batchWrites is 1). */
+  private commitBatch(): void {
+    if (this.batchWrites === 1 || !this.db.inTransaction) return;
+    const pending = this.pending;
+    this.pending = 0;
     try {
+      this.db.exec('COMMIT');
+    } catch (caught) {
+      // a failed COMMIT may leave the transaction open (SQLITE_BUSY): roll it back, its records are lost
+      if (this.inTransaction()) this.db.exec('ROLLBACK');
+      throw batchLost('commit', '*', caught, pending, this.file);
+    }
+  }
+
+  /** The driver's live flag (a method, so that TypeScript does not narrow it across statements). */
+  private inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  /** Reads (and endRun) commit the open batch first, so that other connections see what they see here. */
+  private read<T>(operation: string, table: string, fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(this.afterClose(operation, table));
+    try {
+      this.commitBatch();
       return Promise.resolve(fn());
     } catch (caught) {
       return Promise.reject(journalError('sqlite', operation, table, caught, { file: this.file }));
     }
   }
+
+  private afterClose(operation: string, table: string): AegisError {
+    return new AegisError('JOURNAL_FAILED', `journal ${operation} on ${table} after close (sqlite)`, {
+      context: { operation, table, dialect: 'sqlite', file: this.file },
+    });
+  }
+}
+
+/** A batch transaction was rolled back: `lost` records acknowledged earlier are not in the journal. */
+function batchLost(
+  operation: string,
+  table: string,
+  caught: unknown,
+  lost: number,
+  file: string,
+): AegisError {
+  const detail = caught instanceof Error ? caught.message : String(caught);
+  return new AegisError(
+    'JOURNAL_FAILED',
+    `journal ${operation} on ${table} failed (sqlite): ${detail}; the batch transaction was rolled back and ` +
+      `${String(lost)} earlier record(s) acknowledged in it are lost`,
+    { cause: caught, context: { operation, table, dialect: 'sqlite', file, lostRecords: lost } },
+  );
 }
 
 /** Apply every migration not yet recorded, inside one IMMEDIATE transaction (one opener at a time). */
