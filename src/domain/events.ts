@@ -42,7 +42,9 @@ export type RiskDenialReason =
   | 'filter_violation'
   | 'data_stale'
   /** The engine has not reconciled with the venue since start or since the last user-stream reconnect. */
-  | 'not_reconciled';
+  | 'not_reconciled'
+  /** A SELL entry on a spot instrument: spot cannot sell what it does not hold (no margin, no shorting). */
+  | 'spot_no_short';
 
 export interface RiskRejected {
   readonly signalId: string;

@@ -296,4 +296,15 @@ describe('RiskGate', () => {
   it('denies a symbol without an instrument as a filter violation', () => {
     expect(reason(setup().evaluate(signal({ symbol: 'DOGEUSDT' })))).toBe('filter_violation');
   });
+
+  it('denies a SELL entry on a spot instrument (spot cannot short) and lets a BUY through', () => {
+    const spot: Instrument = { ...BTCUSDT, market: 'spot' };
+    const view = { instrument: (s: string) => (s === 'BTCUSDT' ? spot : undefined) };
+    const { evaluate } = setup();
+    const short = signal({ side: 'SELL', stop: 51000, take_profit: 48000 });
+    expect(reason(evaluate(short, view))).toBe('spot_no_short');
+    // the same signal on the futures instrument is not refused for its side
+    expect(reason(evaluate(short))).not.toBe('spot_no_short');
+    expect(evaluate(signal({ tier: 'student', confidence: 0.6 }), view).kind).toBe('approved');
+  });
 });

@@ -9,6 +9,7 @@
  *  4. a position (or entry in flight) on the symbol already     -> position_exists
  *  5. confidence < minConfidence                                 -> min_confidence
  *  6. less than stopOutCooldownMs since the symbol's last stop-out -> cooldown
+ *  6b. a SELL entry on a spot instrument (spot cannot short)   -> spot_no_short
  *  7. the signal's tier is not tierOf(confidence, teacherThreshold) (a signal cannot award itself
  *     teacher leverage); leverage = the tier's cap (teacher -> maxLeverageTeacher, student ->
  *     maxLeverageStudent; 1 on spot)                             -> leverage_tier
@@ -257,6 +258,12 @@ export class RiskGate {
     const instrument = view.instrument(sym);
     if (instrument === undefined)
       return deny('filter_violation', `no instrument (exchange filters) for ${sym}`);
+    if (instrument.market === 'spot' && signal.side === 'SELL') {
+      return deny(
+        'spot_no_short',
+        `${sym} is a spot instrument: a SELL entry would need the base asset or margin`,
+      );
+    }
     const tier = tierOf(signal.confidence, c.teacherThreshold);
     if (signal.tier !== tier) {
       return deny(
