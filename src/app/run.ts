@@ -260,8 +260,14 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
         { once: true },
       );
   });
-  // graceful stop: no new entries; protective orders stay on the venue; journal flushed
-  engine.trade.gate.setState('reducing', 'shutdown requested');
+  // graceful stop: no new entries, working entry orders cancelled (AEGIS_SHUTDOWN_ENTRY_ORDERS=cancel);
+  // protective orders stay on the venue; journal flushed
+  const stopped = await engine.trade.stopEntries({
+    cancelWorking: config.shutdownEntryOrders === 'cancel',
+    reason: 'shutdown requested',
+  });
+  if (stopped.cancelled.length > 0)
+    o.print(`cancelled working entry orders: ${stopped.cancelled.join(', ')}`);
   feed.stop();
   await engine.stop();
   await binanceVenue?.stop();

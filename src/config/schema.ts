@@ -298,6 +298,16 @@ export const FIELDS = {
     default: 60,
     schema: real(0, 10_080),
   }),
+  shutdownEntryOrders: field({
+    key: 'shutdownEntryOrders',
+    env: 'AEGIS_SHUTDOWN_ENTRY_ORDERS',
+    secret: false,
+    description:
+      'On SIGINT/SIGTERM: cancel entry orders still working at the venue (cancel) or leave them (keep); protective orders are always kept.',
+    allowed: 'one of cancel | keep',
+    default: 'cancel',
+    schema: oneOf(['cancel', 'keep'] as const),
+  }),
   runPrefix: field({
     key: 'runPrefix',
     env: 'AEGIS_RUN_PREFIX',
