@@ -1,45 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpotUserEvent } from './spot-user-events.js';
+import { SPOT_EXECUTION_REPORT_NEW } from './spot-test-payloads.js';
 
 // Payloads: the examples of the spot "User Data Streams" page (executionReport, outboundAccountPosition,
 // balanceUpdate, eventStreamTerminated), wrapped as the WebSocket API delivers them; field lists also in
 // ../shared/reference/binance-api.md §6.
-const NEW_ORDER = {
-  e: 'executionReport',
-  E: 1499405658658,
-  s: 'ETHBTC',
-  c: 'mUvoqJxFIILMdfAW5iGSOW',
-  S: 'BUY',
-  o: 'LIMIT',
-  f: 'GTC',
-  q: '1.00000000',
-  p: '0.10264410',
-  P: '0.00000000',
-  F: '0.00000000',
-  g: -1,
-  C: '',
-  x: 'NEW',
-  X: 'NEW',
-  r: 'NONE',
-  i: 4293153,
-  l: '0.00000000',
-  z: '0.00000000',
-  L: '0.00000000',
-  n: '0',
-  N: null,
-  T: 1499405658657,
-  t: -1,
-  I: 8641984,
-  w: true,
-  m: false,
-  M: false,
-  O: 1499405658657,
-  Z: '0.00000000',
-  Y: '0.00000000',
-  Q: '0.00000000',
-  W: 1499405658657,
-  V: 'NONE',
-};
+const NEW_ORDER = SPOT_EXECUTION_REPORT_NEW;
 const wrap = (event: unknown): string => JSON.stringify({ subscriptionId: 0, event });
 
 describe('spot user-data events (WebSocket API)', () => {

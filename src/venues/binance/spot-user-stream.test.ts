@@ -6,6 +6,7 @@ import { SimulatedClock } from '../../core/clock.js';
 import { rawText } from './market-stream.js';
 import { Ed25519Signer, HmacSigner, type RequestSigner } from './signing.js';
 import type { SpotUserEvent } from './spot-user-events.js';
+import { SPOT_EXECUTION_REPORT_NEW } from './spot-test-payloads.js';
 import {
   SpotUserStream,
   signWsApiParams,
@@ -34,42 +35,7 @@ const DOC_PAYLOAD =
 const DOC_SIGNATURE = 'cc15477742bd704c29492d96c7ead9414dfd8e0ec4a00f947bb5bb454ddbd08a';
 
 // The executionReport example of the spot "User Data Stream" page, as the WebSocket API wraps it.
-const EXECUTION_REPORT = {
-  e: 'executionReport',
-  E: 1499405658658,
-  s: 'ETHBTC',
-  c: 'mUvoqJxFIILMdfAW5iGSOW',
-  S: 'BUY',
-  o: 'LIMIT',
-  f: 'GTC',
-  q: '1.00000000',
-  p: '0.10264410',
-  P: '0.00000000',
-  F: '0.00000000',
-  g: -1,
-  C: '',
-  x: 'NEW',
-  X: 'NEW',
-  r: 'NONE',
-  i: 4293153,
-  l: '0.00000000',
-  z: '0.00000000',
-  L: '0.00000000',
-  n: '0',
-  N: null,
-  T: 1499405658657,
-  t: -1,
-  I: 8641984,
-  w: true,
-  m: false,
-  M: false,
-  O: 1499405658657,
-  Z: '0.00000000',
-  Y: '0.00000000',
-  Q: '0.00000000',
-  W: 1499405658657,
-  V: 'NONE',
-};
+const EXECUTION_REPORT = SPOT_EXECUTION_REPORT_NEW;
 
 describe('WebSocket API signing', () => {
   it("sorts the params into Binance's documented payload and signs it to the documented signature", () => {
@@ -250,13 +216,20 @@ describe('SpotUserStream (WebSocket API user data)', () => {
     server = undefined;
   });
 
-  it('subscribes with one signed request (HMAC), resyncs, then reports ready and maps events', async () => {
-    server = await WsApiServer.start(hmacVerifier('secret-1'));
-    const h = harness(server, new HmacSigner('secret-1'));
+  /** A server checking signatures with `verify`, the stream under test signing with `signer`, started. */
+  async function start(verify: (payload: string, signature: string) => boolean, signer: RequestSigner) {
+    const s = await WsApiServer.start(verify);
+    server = s;
+    const h = harness(s, signer);
     stop = () => {
       h.stream.stop();
     };
     h.stream.start();
+    return { server: s, h };
+  }
+
+  it('subscribes with one signed request (HMAC), resyncs, then reports ready and maps events', async () => {
+    const { server, h } = await start(hmacVerifier('secret-1'), new HmacSigner('secret-1'));
     await h.until(() => h.stream.ready);
 
     const [frame] = server.frames;
@@ -288,24 +261,14 @@ describe('SpotUserStream (WebSocket API user data)', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const verifier = (key: KeyObject) => (payload: string, signature: string) =>
       verify(null, Buffer.from(payload), key, Buffer.from(signature, 'base64'));
-    server = await WsApiServer.start(verifier(publicKey));
-    const h = harness(server, new Ed25519Signer(privateKey));
-    stop = () => {
-      h.stream.stop();
-    };
-    h.stream.start();
+    const { server, h } = await start(verifier(publicKey), new Ed25519Signer(privateKey));
     await h.until(() => h.stream.ready);
     expect(server.frames.map((f) => f.method)).toEqual(['session.logon', 'userDataStream.subscribe']);
     expect(server.frames[1]?.params).toBeUndefined();
   });
 
   it('a refused subscription (-1022) is reported, not ready, and retried after the backoff on the clock', async () => {
-    server = await WsApiServer.start(hmacVerifier('right-secret'));
-    const h = harness(server, new HmacSigner('wrong-secret'));
-    stop = () => {
-      h.stream.stop();
-    };
-    h.stream.start();
+    const { server, h } = await start(hmacVerifier('right-secret'), new HmacSigner('wrong-secret'));
     await h.until(() => h.errors.length === 1);
     expect(h.errors[0]).toEqual({ code: -1022, msg: 'Signature for this request is not valid.' });
     expect(h.stream.ready).toBe(false);
@@ -319,12 +282,7 @@ describe('SpotUserStream (WebSocket API user data)', () => {
   });
 
   it('after the socket drops: not ready, reconnects on the clock, subscribes and resyncs again', async () => {
-    server = await WsApiServer.start(hmacVerifier('s'));
-    const h = harness(server, new HmacSigner('s'));
-    stop = () => {
-      h.stream.stop();
-    };
-    h.stream.start();
+    const { server, h } = await start(hmacVerifier('s'), new HmacSigner('s'));
     await h.until(() => h.stream.ready);
     server.sockets[0]?.terminate();
     await h.until(() => !h.stream.ready);
@@ -340,12 +298,7 @@ describe('SpotUserStream (WebSocket API user data)', () => {
   });
 
   it('eventStreamTerminated: not ready, subscribes again on the same session, resyncs, ready', async () => {
-    server = await WsApiServer.start(hmacVerifier('s'));
-    const h = harness(server, new HmacSigner('s'));
-    stop = () => {
-      h.stream.stop();
-    };
-    h.stream.start();
+    const { server, h } = await start(hmacVerifier('s'), new HmacSigner('s'));
     await h.until(() => h.stream.ready);
     server.push(
       JSON.stringify({ subscriptionId: 0, event: { e: 'eventStreamTerminated', E: 1728973001334 } }),
@@ -359,12 +312,7 @@ describe('SpotUserStream (WebSocket API user data)', () => {
   });
 
   it('malformed frames are counted and dropped; the stream goes on', async () => {
-    server = await WsApiServer.start(hmacVerifier('s'));
-    const h = harness(server, new HmacSigner('s'));
-    stop = () => {
-      h.stream.stop();
-    };
-    h.stream.start();
+    const { server, h } = await start(hmacVerifier('s'), new HmacSigner('s'));
     await h.until(() => h.stream.ready);
     server.push('{not json');
     server.push('42');
