@@ -72,7 +72,7 @@ const STATUS: Readonly<Record<string, OrderStatus>> = {
 };
 
 /** Spot order types -> the domain's (STOP_LOSS / TAKE_PROFIT are the market stop orders). */
-const TYPES: Readonly<Record<string, OrderType>> = {
+export const SPOT_ORDER_TYPES: Readonly<Record<string, OrderType>> = {
   MARKET: 'MARKET',
   LIMIT: 'LIMIT',
   LIMIT_MAKER: 'LIMIT',
@@ -109,7 +109,7 @@ export function parseSpotUserEvent(text: string): SpotUserEvent {
         venueOrderId: String(o.i),
         symbol: o.s,
         side: o.S,
-        type: TYPES[o.o] ?? 'LIMIT',
+        type: SPOT_ORDER_TYPES[o.o] ?? 'LIMIT',
         status: STATUS[o.X] ?? 'unknown',
         quantity: o.q,
         filledQuantity: o.z,

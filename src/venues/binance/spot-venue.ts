@@ -27,7 +27,7 @@ import type { Clock, Scheduler } from '../../core/clock.js';
 import { AegisError, toError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Instrument } from '../../domain/instrument.js';
-import type { OrderEvent, OrderRequest, OrderType } from '../../domain/order.js';
+import type { OrderEvent, OrderRequest } from '../../domain/order.js';
 import type {
   ExecutionUpdate,
   ExecutionVenue,
@@ -41,23 +41,12 @@ import { OrderOutcomeUnknownError, VenueRejectedError } from './errors.js';
 import type { VenueOrder } from './mappers.js';
 import { CLIENT_ID } from './orders.js';
 import type { RequestSigner } from './signing.js';
-import type { SpotUserEvent } from './spot-user-events.js';
+import { SPOT_ORDER_TYPES, type SpotUserEvent } from './spot-user-events.js';
 import { SpotUserStream, type SpotUserStreamStats } from './spot-user-stream.js';
-import { toInstrument, venueOrderToEvent } from './venue.js';
+import { toInstrument, venueOrderToEvent, type ExecutionListener } from './venue.js';
 
 /** Binance "Order does not exist." (query). */
 const ORDER_DOES_NOT_EXIST = -2013;
-
-/** Spot order types -> domain (the same table as spot-user-events.ts applies to the stream). */
-const SPOT_TYPES: Readonly<Record<string, OrderType>> = {
-  MARKET: 'MARKET',
-  LIMIT: 'LIMIT',
-  LIMIT_MAKER: 'LIMIT',
-  STOP_LOSS: 'STOP_MARKET',
-  TAKE_PROFIT: 'TAKE_PROFIT_MARKET',
-};
-
-export type ExecutionListener = (update: ExecutionUpdate) => void;
 
 /**
  * Fan-out of execution updates to listeners: subscription order, copy-on-write list (a delivery in
@@ -155,7 +144,7 @@ function hasCode(caught: unknown, code: number): boolean {
 /** A spot order as the venue reports it -> domain OrderEvent (spot type names mapped back). */
 export function spotOrderToEvent(o: VenueOrder): OrderEvent {
   const event = venueOrderToEvent(o);
-  return { ...event, type: SPOT_TYPES[o.type] ?? event.type };
+  return { ...event, type: SPOT_ORDER_TYPES[o.type] ?? event.type };
 }
 
 export class BinanceSpotVenue implements ExecutionVenue {
