@@ -13,8 +13,7 @@
  * -2010 NEW_ORDER_REJECTED, -1013 filter failure, -2011 CANCEL_REJECTED, -2013 NO_SUCH_ORDER).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AegisError } from '../../core/errors.js';
-import type { Quote, Trade } from '../../domain/market.js';
+import type { Quote } from '../../domain/market.js';
 import type { OrderRequest } from '../../domain/order.js';
 import type { ExecutionUpdate, ExecutionVenue } from '../../domain/ports.js';
 import {
@@ -23,36 +22,18 @@ import {
   type ContractHarness,
   type ContractRecording,
   type UpdateStep,
+  limit,
+  market,
+  rejection,
+  trade,
 } from './venue-contract.js';
 
 const S = 'BTCUSDT';
 const T0 = 1_700_000_000_000;
 
-function trade(price: number, qty: number, time: number, id: number): Trade {
-  return { symbol: S, time, price, qty, buyerIsMaker: false, id };
-}
-
 /** Bid 30,000.00 / ask 30,000.01, 2 BTC each side. */
 function quote30k(time: number): Quote {
   return { symbol: S, time, bidPrice: 30_000, bidQty: 2, askPrice: 30_000.01, askQty: 2, updateId: 1 };
-}
-
-function limit(clientOrderId: string, side: 'BUY' | 'SELL', quantity: string, price: string): OrderRequest {
-  return { clientOrderId, symbol: S, side, type: 'LIMIT', quantity, price, timeInForce: 'GTC' };
-}
-
-function market(clientOrderId: string, side: 'BUY' | 'SELL', quantity: string): OrderRequest {
-  return { clientOrderId, symbol: S, side, type: 'MARKET', quantity };
-}
-
-async function rejection(p: Promise<unknown>): Promise<AegisError> {
-  try {
-    await p;
-  } catch (caught) {
-    expect(caught).toBeInstanceOf(AegisError);
-    return caught as AegisError;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 /** { asset: "free/locked" } for BTC and USDT (an asset the venue does not list counts as 0/0). */

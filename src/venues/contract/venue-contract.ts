@@ -68,7 +68,7 @@ export function dec(text: string | undefined): string {
   return text === undefined ? 'undefined' : Decimal.parse(text).toString();
 }
 
-function trade(price: number, qty: number, time: number, id: number): Trade {
+export function trade(price: number, qty: number, time: number, id: number): Trade {
   return { symbol: S, time, price, qty, buyerIsMaker: false, id };
 }
 
@@ -77,16 +77,21 @@ function quote30k(time: number): Quote {
   return { symbol: S, time, bidPrice: 29_999.9, bidQty: 5, askPrice: 30_000, askQty: 5, updateId: 1 };
 }
 
-function limit(clientOrderId: string, side: 'BUY' | 'SELL', quantity: string, price: string): OrderRequest {
+export function limit(
+  clientOrderId: string,
+  side: 'BUY' | 'SELL',
+  quantity: string,
+  price: string,
+): OrderRequest {
   return { clientOrderId, symbol: S, side, type: 'LIMIT', quantity, price, timeInForce: 'GTC' };
 }
 
-function market(clientOrderId: string, side: 'BUY' | 'SELL', quantity: string): OrderRequest {
+export function market(clientOrderId: string, side: 'BUY' | 'SELL', quantity: string): OrderRequest {
   return { clientOrderId, symbol: S, side, type: 'MARKET', quantity };
 }
 
 /** The rejection of `p` (fails the test if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<AegisError> {
+export async function rejection(p: Promise<unknown>): Promise<AegisError> {
   try {
     await p;
   } catch (caught) {
