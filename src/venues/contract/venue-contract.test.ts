@@ -7,8 +7,6 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../core/clock.js';
-import type { OrderRequest } from '../../domain/order.js';
-import type { ExecutionUpdate } from '../../domain/ports.js';
 import { FuturesRestClient } from '../binance/clients.js';
 import { defaultRateLimits } from '../binance/rate-limit.js';
 import { HmacSigner } from '../binance/signing.js';
@@ -19,7 +17,12 @@ import { SimServer } from '../sim/server/server.js';
 import { EXAMPLE_KEY, EXAMPLE_SECRET } from '../sim/server/test-support.js';
 import type { EngineOptions } from '../sim/types.js';
 import { createSimVenue } from '../sim/venue.js';
-import { describeVenueContract, type ContractHarness, type UpdateStep } from './venue-contract.js';
+import {
+  describeVenueContract,
+  socketContractHarness,
+  type ContractHarness,
+  type UpdateStep,
+} from './venue-contract.js';
 
 /** The server clock (timestamps, recvWindow); market events carry their own times. */
 const T0 = 1_700_000_000_000;
@@ -93,51 +96,13 @@ async function socketHarness(): Promise<ContractHarness> {
       },
     },
   });
-  const waiting = new Map<string, () => void>();
-  venue.onExecution((u: ExecutionUpdate) => {
-    if (u.kind !== 'order' || u.order.status !== 'canceled') return;
-    waiting.get(u.order.clientOrderId)?.();
-  });
-  await venue.start();
-  await ready;
-
-  let markers = 0;
-  return {
+  return socketContractHarness({
     venue,
-    market: {
-      trade: (t) => {
-        server.feedTrade(t);
-      },
-      quote: (q) => {
-        server.feedQuote(q);
-      },
-    },
-    settle: async () => {
-      const id = `settle-${++markers}`;
-      const seen = new Promise<void>((resolve) => {
-        waiting.set(id, resolve);
-      });
-      const marker: OrderRequest = {
-        clientOrderId: id,
-        symbol: 'ETHUSDT',
-        side: 'BUY',
-        type: 'LIMIT',
-        quantity: '0.200',
-        price: '100.00',
-        timeInForce: 'GTC',
-      };
-      const placed = await venue.submitOrder(marker);
-      if (placed.kind !== 'ack') throw new Error(`settle marker not placed: ${JSON.stringify(placed)}`);
-      await venue.cancelOrder('ETHUSDT', id);
-      await seen;
-      waiting.delete(id);
-    },
-    close: async () => {
-      await venue.stop();
-      transport.close();
-      await server.stop();
-    },
-  };
+    ready,
+    server,
+    transport,
+    marker: { quantity: '0.200', price: '100.00' },
+  });
 }
 
 // Known behavioural differences (bugs), listed per implementation; each case runs as it.fails.

@@ -37,6 +37,77 @@ export interface ContractHarness {
 
 export type ContractFactory = () => Promise<ContractHarness>;
 
+/** A venue with a life cycle (the Binance adapters: start connects the user stream). */
+export interface StartableVenue extends ExecutionVenue {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The part of a harness over SimServer's sockets that both contracts share, once the venue is built:
+ * market events go to the server's feeds; `settle` places and cancels a marker LIMIT order on ETHUSDT
+ * (`marker` sizes it for the instrument's filters) and waits for its cancel on the user stream: the
+ * server sends updates in the order its engine reports them, on one socket, so by then every update
+ * caused before it has been handled. No wall-clock wait. `ready` resolves when the user stream is ready.
+ */
+export async function socketContractHarness(o: {
+  readonly venue: StartableVenue;
+  readonly ready: Promise<void>;
+  readonly server: {
+    feedTrade(t: Trade): void;
+    feedQuote(q: Quote): void;
+    stop(): Promise<void>;
+  };
+  readonly transport: { close(): void };
+  readonly marker: { readonly quantity: string; readonly price: string };
+}): Promise<ContractHarness> {
+  const { venue, server } = o;
+  const waiting = new Map<string, () => void>();
+  venue.onExecution((u: ExecutionUpdate) => {
+    if (u.kind !== 'order' || u.order.status !== 'canceled') return;
+    waiting.get(u.order.clientOrderId)?.();
+  });
+  await venue.start();
+  await o.ready;
+  let markers = 0;
+  return {
+    venue,
+    market: {
+      trade: (t) => {
+        server.feedTrade(t);
+      },
+      quote: (q) => {
+        server.feedQuote(q);
+      },
+    },
+    settle: async () => {
+      const id = `settle-${++markers}`;
+      const seen = new Promise<void>((resolve) => {
+        waiting.set(id, resolve);
+      });
+      const marker: OrderRequest = {
+        clientOrderId: id,
+        symbol: 'ETHUSDT',
+        side: 'BUY',
+        type: 'LIMIT',
+        quantity: o.marker.quantity,
+        price: o.marker.price,
+        timeInForce: 'GTC',
+      };
+      const placed = await venue.submitOrder(marker);
+      if (placed.kind !== 'ack') throw new Error(`settle marker not placed: ${JSON.stringify(placed)}`);
+      await venue.cancelOrder('ETHUSDT', id);
+      await seen;
+      waiting.delete(id);
+    },
+    close: async () => {
+      await venue.stop();
+      o.transport.close();
+      await server.stop();
+    },
+  };
+}
+
 /** Cases an implementation may declare as known failures (see ContractOptions). */
 export type ContractCaseId =
   | 'instrument-market-lot-step'
