@@ -167,14 +167,22 @@ describe('KeepAliveHttpClient', () => {
     }
   });
 
-  it('keeps ECONNREFUSED as the error code when nothing listens', async () => {
+  it('keeps ECONNREFUSED as the error code when nothing listens (request not sent)', async () => {
     await setup();
     const port = server.port;
     await server.close();
     server = await RawServer.start();
     const dead = new KeepAliveHttpClient({ host: '127.0.0.1', port });
-    await expect(dead.request('GET', '/', '', '').response).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    const pending = dead.request('GET', '/', '', '');
+    await expect(pending.response).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(pending.requestSent).toBe(false);
     dead.close();
+    client.close();
+    client = new KeepAliveHttpClient({ host: '127.0.0.1', port: server.port });
+    const live = client.request('GET', '/', '', '');
+    expect(live.requestSent).toBe(false); // not yet connected
+    await live.response;
+    expect(live.requestSent).toBe(true);
   });
 
   it('queues beyond maxSockets in order; abort fails a queued or an in-flight request', async () => {

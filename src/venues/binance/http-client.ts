@@ -1,8 +1,8 @@
 /**
- * A small keep-alive HTTP/1.1 client over net.Socket for the REST hot path (order submission), used for
- * plain `http:` base URLs (the simulator, a local gateway). node:http's ClientRequest costs tens of µs of
- * CPU per request (header objects, validation, agent bookkeeping, streams); here a request is one
- * pre-assembled string and one socket.write.
+ * A small keep-alive HTTP/1.1 client over net.Socket, or over a TLS socket (node:tls) for `https:`, for the
+ * REST hot path (order submission). node:http's ClientRequest costs tens of µs of CPU per request (header
+ * objects, validation, agent bookkeeping, streams); here a request is one pre-assembled string and one
+ * socket.write.
  *
  * What it does (and only this):
  * - a pool of up to `maxSockets` keep-alive connections, one request in flight per connection (no
@@ -13,9 +13,16 @@
  *   node:http does;
  * - errors: a socket error or close before the response is complete rejects the request with that error
  *   (errno codes such as ECONNREFUSED are kept, so the caller can tell "never sent" apart); `abort` (the
- *   caller's timeout) destroys the connection and rejects.
+ *   caller's timeout) destroys the connection and rejects;
+ * - TLS (`tls` option): `tls.connect` with SNI = host (not for an IP address, RFC 6066), ALPN `http/1.1`,
+ *   the certificate always verified (against Node's bundled roots, or the `ca` given) including its name;
+ *   the last TLS session is kept and offered on every new connection (resumption after a reconnect);
+ *   a failure after the TCP connect and before the TLS session is up rejects with HttpTlsError, which
+ *   names the host and says whether the certificate was refused. Nothing is written to the wire before
+ *   the handshake completes (node:tls holds the request bytes), so such a request was never sent.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { toError } from '../../core/errors.js';
 
 export interface HttpResponse {
@@ -24,11 +31,23 @@ export interface HttpResponse {
   readonly body: string;
 }
 
+export interface HttpTlsOptions {
+  /**
+   * CA certificates (PEM) trusted instead of Node's bundled roots: a test server, a private gateway. There is
+   * deliberately no switch to turn verification off.
+   */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /** SNI and the name the certificate must carry; default `host` (no SNI for an IP address). */
+  readonly servername?: string;
+}
+
 export interface HttpClientOptions {
   readonly host: string;
   readonly port: number;
   /** Default 8. */
   readonly maxSockets?: number;
+  /** Speak TLS (`https:`): `true` for Node's CA roots, or options. Default: plain TCP. */
+  readonly tls?: boolean | HttpTlsOptions;
 }
 
 /** A malformed response: the connection is closed and the request fails with this. */
@@ -36,9 +55,47 @@ export class HttpProtocolError extends Error {
   readonly code = 'HPE_INVALID';
 }
 
+/**
+ * The TLS session could not be established (TCP was connected): `ERR_TLS_CERTIFICATE` when the server's
+ * certificate was refused (untrusted, expired, wrong name: `reason` is OpenSSL's / Node's code such as
+ * UNABLE_TO_VERIFY_LEAF_SIGNATURE or ERR_TLS_CERT_ALTNAME_INVALID), `ERR_TLS_HANDSHAKE` for any other
+ * handshake failure (the peer closed, is not speaking TLS, no common protocol...). No byte of the request
+ * was sent (`requestSent` false).
+ */
+export class HttpTlsError extends Error {
+  readonly code: 'ERR_TLS_CERTIFICATE' | 'ERR_TLS_HANDSHAKE';
+  readonly host: string;
+  readonly port: number;
+  readonly reason: string | undefined;
+  readonly requestSent = false;
+  constructor(host: string, port: number, cause: Error) {
+    const reason = (cause as NodeJS.ErrnoException).code;
+    const certificate = reason !== undefined && CERT_ERROR.test(reason);
+    super(
+      certificate
+        ? `TLS certificate of ${host}:${port} refused: ${cause.message} (${reason})`
+        : `TLS handshake with ${host}:${port} failed: ${cause.message}${reason === undefined ? '' : ` (${reason})`}`,
+      { cause },
+    );
+    this.code = certificate ? 'ERR_TLS_CERTIFICATE' : 'ERR_TLS_HANDSHAKE';
+    this.host = host;
+    this.port = port;
+    this.reason = reason;
+  }
+}
+
+/** Certificate verification codes: OpenSSL's X509_V_ERR_* names as Node reports them, and the name check. */
+const CERT_ERROR =
+  /CERT|CRL|ISSUER|SIGNATURE|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH|HOSTNAME_MISMATCH|ALTNAME/;
+
 /** One request handed to the client; `abort` fails it (and closes its connection when it has one). */
 export interface PendingRequest {
   readonly response: Promise<HttpResponse>;
+  /**
+   * False while the request bytes cannot have left this process: queued, or its connection not yet
+   * connected (TCP; for TLS: handshake not complete). A failure while false means the request was not sent.
+   */
+  readonly requestSent: boolean;
   abort(error: Error): void;
 }
 
@@ -49,6 +106,7 @@ interface Job {
   reject(e: Error): void;
   conn: Connection | undefined;
   done: boolean;
+  sent: boolean;
 }
 
 const CRLF = '\r\n';
@@ -66,6 +124,9 @@ class Connection {
   readonly socket: net.Socket;
   job: Job | undefined;
   closed = false;
+  /** TCP connected, and for TLS the handshake done: written bytes go to the wire. */
+  private ready = false;
+  private tcpConnected = false;
   private buf: Buffer = Buffer.alloc(0);
   private state = HEAD;
   private status = 0;
@@ -78,28 +139,61 @@ class Connection {
     private readonly client: KeepAliveHttpClient,
     options: HttpClientOptions,
   ) {
-    this.socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+    const secure = options.tls !== undefined && options.tls !== false;
+    if (secure) {
+      const socket = client.tlsConnect();
+      socket.setNoDelay(true);
+      socket.on('secureConnect', () => {
+        this.client.secured(socket);
+        this.onReady();
+      });
+      socket.on('session', (session: Buffer) => {
+        this.client.tlsSession = session;
+      });
+      this.socket = socket;
+    } else {
+      this.socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+    }
+    this.socket.on('connect', () => {
+      this.tcpConnected = true;
+      if (!secure) this.onReady();
+    });
     this.socket.on('data', (data: Buffer) => {
       this.onData(data);
     });
     this.socket.on('error', (error: Error) => {
-      this.fail(error);
+      if (this.closed) return; // our own destroy (abort, close): the job already has its error
+      if (secure && this.tcpConnected && !this.ready) {
+        this.client.tlsSession = undefined; // as node:https's agent: never offer a session that failed
+        this.fail(new HttpTlsError(options.host, options.port, error));
+      } else {
+        this.fail(error);
+      }
     });
     this.socket.on('close', () => {
       if (this.state === BODY_UNTIL_CLOSE && this.job !== undefined) {
         this.finish(false);
       }
+      const lost = Object.assign(new Error('socket closed before the response was complete'), {
+        code: 'ECONNRESET',
+      });
       this.fail(
-        Object.assign(new Error('socket closed before the response was complete'), {
-          code: 'ECONNRESET',
-        }),
+        secure && this.tcpConnected && !this.ready
+          ? new HttpTlsError(options.host, options.port, lost)
+          : lost,
       );
     });
+  }
+
+  private onReady(): void {
+    this.ready = true;
+    if (this.job !== undefined) this.job.sent = true;
   }
 
   send(job: Job): void {
     this.job = job;
     job.conn = this;
+    job.sent = this.ready;
     this.state = HEAD;
     this.status = 0;
     this.headers = {};
@@ -288,23 +382,60 @@ class Connection {
 }
 
 export class KeepAliveHttpClient {
+  /** @internal the last TLS session the server handed out, offered to the next connection. */
+  tlsSession: Buffer | undefined;
   private readonly options: HttpClientOptions;
+  private readonly tlsOptions: tls.ConnectionOptions | undefined;
   private readonly maxSockets: number;
   private readonly hostHeader: string;
   private readonly free: Connection[] = [];
   private readonly all = new Set<Connection>();
   private readonly queue: Job[] = [];
   private closing = false;
+  private handshakes = 0;
+  private resumptions = 0;
 
   constructor(options: HttpClientOptions) {
     this.options = options;
     this.maxSockets = options.maxSockets ?? 8;
-    this.hostHeader = `Host: ${options.host}:${options.port}${CRLF}`;
+    const secure = options.tls !== undefined && options.tls !== false;
+    const defaultPort = secure ? 443 : 80;
+    const host = net.isIPv6(options.host) ? `[${options.host}]` : options.host;
+    this.hostHeader = `Host: ${host}${options.port === defaultPort ? '' : `:${options.port}`}${CRLF}`;
+    if (secure) {
+      const given: HttpTlsOptions = options.tls === true ? {} : options.tls;
+      const servername = given.servername ?? (net.isIP(options.host) === 0 ? options.host : undefined);
+      this.tlsOptions = {
+        host: options.host,
+        port: options.port,
+        ALPNProtocols: ['http/1.1'],
+        rejectUnauthorized: true,
+        ...(servername === undefined ? {} : { servername }),
+        ...(given.ca === undefined ? {} : { ca: given.ca as string | Buffer | (string | Buffer)[] }),
+      };
+    }
   }
 
   /** Open connections (busy or idle). */
   get connections(): number {
     return this.all.size;
+  }
+
+  /** TLS handshakes completed, and how many of them resumed an earlier session (abbreviated handshake). */
+  get tlsStats(): { readonly handshakes: number; readonly resumed: number } {
+    return { handshakes: this.handshakes, resumed: this.resumptions };
+  }
+
+  /** @internal open a TLS connection, offering the cached session. */
+  tlsConnect(): tls.TLSSocket {
+    const options = this.tlsOptions as tls.ConnectionOptions;
+    return tls.connect(this.tlsSession === undefined ? options : { ...options, session: this.tlsSession });
+  }
+
+  /** @internal a TLS handshake completed. */
+  secured(socket: tls.TLSSocket): void {
+    this.handshakes++;
+    if (socket.isSessionReused()) this.resumptions++;
   }
 
   /**
@@ -322,12 +453,16 @@ export class KeepAliveHttpClient {
         reject,
         conn: undefined,
         done: false,
+        sent: false,
       };
     });
     this.closing = false;
     this.dispatch(job);
     return {
       response,
+      get requestSent() {
+        return job.sent;
+      },
       abort: (error: Error) => {
         if (job.done) return;
         if (job.conn !== undefined) {
