@@ -5,7 +5,6 @@ import { AegisError, ConfigError } from '../core/errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { LOG_LEVELS } from '../config/schema.js';
 import { analyzeIndicators, analyzeSmc } from '../app/analyze.js';
-import { loadKlines } from '../venues/files/market-csv.js';
 import { formatSummary, runDemo } from '../app/demo.js';
 import { runSocketDemo } from '../app/demo-sockets.js';
 import { loggerFromConfig } from '../app/logging.js';
@@ -13,11 +12,7 @@ import { runLive } from '../app/run.js';
 import { formatPreflight, runPreflight } from '../app/preflight.js';
 import { serveSim } from '../app/sim-serve.js';
 import { faultSpecFromArg, type FaultSpec } from '../venues/sim/server/index.js';
-import { analyzeLookahead, evenCuts } from '../app/backtest/lookahead.js';
-import { backtestJson, formatBacktest } from '../app/backtest/report.js';
-import { backtestProgress, runBacktestCli, writeBacktestHtml } from './backtest-report-command.js';
-import { isInterval, type Interval } from '../domain/market.js';
-import { writeFileSync } from 'node:fs';
+import { registerBacktestCommand, registerLookaheadCommand } from './backtest-report-command.js';
 import { doctor } from '../app/doctor.js';
 import { registerOptimizeCommand } from './optimize-command.js';
 import { configMarkdown, formatConfigJson, formatConfigTable } from './config-command.js';
@@ -334,87 +329,13 @@ function buildProgram(io: CliIo): Command {
       if (!result.ok) throw new CommanderError(1, 'aegis.preflight', 'preflight failed');
     });
 
-  const intervalArg =
-    (name: string) =>
-    (v: string): Interval => {
-      if (!isInterval(v))
-        throw new ConfigError([`${name} must be a Binance interval such as 1m, 5m or 1h, got "${v}"`]);
-      return v;
-    };
-  const timeArg =
-    (name: string) =>
-    (v: string): number => {
-      const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-      if (!Number.isFinite(t)) throw new ConfigError([`${name} must be an ISO date or epoch ms, got "${v}"`]);
-      return t;
-    };
-
-  program
-    .command('backtest')
-    .description(
-      'run the engine on history: the same data, brain and trade objects as live, against the simulator',
-    )
-    .requiredOption('--data <file>', 'kline CSV (../shared/data layout or Binance dump; plain or .gz)')
-    .requiredOption('--symbol <symbol>', 'symbol of the file, e.g. BTCUSDT')
-    .requiredOption('--interval <i>', 'interval of the file, e.g. 5m', intervalArg('--interval'))
-    .option('--from <time>', 'first candle (ISO date or epoch ms)', timeArg('--from'))
-    .option('--to <time>', 'end, exclusive (ISO date or epoch ms)', timeArg('--to'))
-    .option('--slippage <fraction>', 'half-spread paid by market orders, e.g. 0.0001', real('--slippage'))
-    .option('--balance <usdt>', 'starting balance', real('--balance'), 10_000)
-    .option(
-      '--resume-daily',
-      'resume after a daily-loss halt at the next UTC day (default: stay halted, as live)',
-    )
-    .option('--json <file>', 'write the result and the trade list as JSON')
-    .option('--html <file>', 'write a self-contained HTML report: chart, SMC zones, trades, equity, metrics')
-    .option('--no-progress', 'no progress bar (it is shown on stderr only when stderr is a terminal)')
-    .action(
-      async (
-        o: {
-          data: string;
-          symbol: string;
-          interval: Interval;
-          from?: number;
-          to?: number;
-          slippage?: number;
-          balance: number;
-          resumeDaily?: boolean;
-          json?: string;
-          html?: string;
-          progress: boolean;
-        },
-        cmd: Command,
-      ) => {
-        const { config } = load(io, cmd.optsWithGlobals<GlobalOptions>());
-        const progress = backtestProgress(io, o.progress);
-        const logger = loggerFromConfig(
-          Object.freeze({ ...config, logLevel: 'warn' as const }),
-          progress.stream,
-        );
-        const run = await runBacktestCli(
-          {
-            config,
-            file: path.resolve(io.cwd, o.data),
-            symbol: o.symbol.toUpperCase(),
-            interval: o.interval,
-            balance: o.balance,
-            logger,
-            ...(o.from === undefined ? {} : { from: o.from }),
-            ...(o.to === undefined ? {} : { to: o.to }),
-            ...(o.slippage === undefined ? {} : { slippage: o.slippage }),
-            ...(o.resumeDaily === true ? { resumeAfterHalt: 'next-day' as const } : {}),
-          },
-          progress,
-        );
-        const result = run.result;
-        io.stdout.write(formatBacktest(result));
-        if (o.json !== undefined) {
-          writeFileSync(path.resolve(io.cwd, o.json), backtestJson(result));
-          io.stdout.write(`result written to ${path.resolve(io.cwd, o.json)}\n`);
-        }
-        if (o.html !== undefined) writeBacktestHtml(io, run, o.html, config);
-      },
-    );
+  const backtestDeps = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    cwd: io.cwd,
+    config: (cmd: Command) => load(io, cmd.optsWithGlobals<GlobalOptions>()).config,
+  };
+  registerBacktestCommand(program, backtestDeps);
 
   registerOptimizeCommand(program, {
     stdout: io.stdout,
@@ -428,35 +349,7 @@ function buildProgram(io: CliIo): Command {
     .command('analyze')
     .description('export what the brain sees for a kline file (../shared/data layout, plain or .gz)');
 
-  analyze
-    .command('lookahead')
-    .description('re-run a backtest on the data cut at many points; any signal that changes is look-ahead')
-    .requiredOption('--data <file>', 'kline CSV')
-    .requiredOption('--symbol <symbol>', 'symbol of the file')
-    .requiredOption('--interval <i>', 'interval of the file', intervalArg('--interval'))
-    .option('--cuts <n>', 'number of cut points', int('--cuts'), 10)
-    .option('--warmup <n>', 'candles before the first cut', int('--warmup'), 500)
-    .action(
-      async (
-        o: { data: string; symbol: string; interval: Interval; cuts: number; warmup: number },
-        cmd: Command,
-      ) => {
-        const { config } = load(io, cmd.optsWithGlobals<GlobalOptions>());
-        const logger = loggerFromConfig(Object.freeze({ ...config, logLevel: 'warn' as const }), io.stderr);
-        const candles = loadKlines(path.resolve(io.cwd, o.data), o.symbol.toUpperCase(), o.interval);
-        const report = await analyzeLookahead(candles, config, evenCuts(candles.length, o.cuts, o.warmup), {
-          symbol: o.symbol.toUpperCase(),
-          interval: o.interval,
-          logger,
-        });
-        io.stdout.write(
-          `${report.candles} candles, ${report.cuts.length} cuts, ${report.compared} signals compared: ` +
-            `${report.differences.length} difference(s)\n`,
-        );
-        for (const d of report.differences.slice(0, 20)) io.stdout.write(`  ${JSON.stringify(d)}\n`);
-        if (report.differences.length > 0) throw new CommanderError(1, 'aegis.lookahead', 'look-ahead found');
-      },
-    );
+  registerLookaheadCommand(analyze, backtestDeps);
 
   analyze
     .command('indicators')

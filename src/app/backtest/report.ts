@@ -54,7 +54,11 @@ function statsRow(name: string, s: TradeStats): string[] {
 export function headline(r: BacktestResult): string {
   const first = r.trade_list[0];
   const span = first === undefined ? '' : ` (first trade ${iso(first.entryTime)})`;
-  return `AEGIS backtest ${r.symbol} ${r.interval}: ${r.candles.toLocaleString('en-US')} candles${span}`;
+  const what =
+    r.trade_data === null
+      ? `${r.candles.toLocaleString('en-US')} candles`
+      : `${r.candles.toLocaleString('en-US')} candles built from ${r.trade_data.trades_read.toLocaleString('en-US')} trades`;
+  return `AEGIS backtest ${r.symbol} ${r.interval}: ${what}${span}`;
 }
 
 /** The key / value rows of the summary (shared by the terminal summary and the HTML report). */
@@ -78,10 +82,7 @@ export function summaryRows(r: BacktestResult): string[][] {
     ['exposure', pct(m.exposure, 1)],
     ['average holding', duration(m.all.avg_holding_ms)],
     ['fees paid', num(m.fees_paid)],
-    [
-      'data',
-      `${r.gaps} gaps (${r.missing_bars} bars missing), ${r.duplicates} duplicates dropped, ${r.rejected} rejected`,
-    ],
+    ...dataRows(r),
     [
       'risk denials',
       Object.entries(r.denials)
@@ -93,7 +94,38 @@ export function summaryRows(r: BacktestResult): string[][] {
     ['fingerprint', r.fingerprint],
     [
       'speed',
-      `${r.candles_per_sec.toLocaleString('en-US')} candles/s (${r.elapsed_ms} ms, of which ${r.load_ms} ms loading)`,
+      (r.trade_data === null ? '' : `${n(r.trade_data.trades_per_sec)} trades/s, `) +
+        `${n(r.candles_per_sec)} candles/s (${r.elapsed_ms} ms, of which ${r.load_ms} ms loading)`,
+    ],
+  ];
+}
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+/** What the data layer made of the input: kline counts, or trade counts and the candles built. */
+function dataRows(r: BacktestResult): string[][] {
+  const files = r.data_files.length > 1 ? [['files', `${r.data_files.length} (${r.data_kind})`]] : [];
+  const t = r.trade_data;
+  if (t === null) {
+    return [
+      ...files,
+      [
+        'data',
+        `${r.gaps} gaps (${r.missing_bars} bars missing), ${r.duplicates} duplicates dropped, ${r.rejected} rejected`,
+      ],
+    ];
+  }
+  return [
+    ...files,
+    [
+      'trade data',
+      `${n(t.trades_read)} trades read, ${n(r.duplicates)} duplicates, ${n(t.out_of_order)} out of order ` +
+        `(${n(r.rejected)} rejected), ${n(t.marks)} marks (per ${t.mark_every})`,
+    ],
+    [
+      'candles',
+      `${n(r.candles)} built, ${n(t.flat_bars)} flat (no trade; longest run ${n(t.longest_flat_run)}), ` +
+        `${r.gaps} gaps (${r.missing_bars} bars missing)`,
     ],
   ];
 }

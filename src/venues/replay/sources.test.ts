@@ -19,6 +19,8 @@ import {
   describeFileName,
   fileSource,
   filesSource,
+  loadMarketFile,
+  peekFile,
   replayEventTime,
   syntheticSource,
   toEpochMs,
@@ -218,6 +220,46 @@ describe('file sources: bad input is a clear error', () => {
     await expect(collect(fileSource({ file: noInterval, symbol: 'X' }))).rejects.toThrow(
       /needs its interval/,
     );
+  });
+});
+
+describe('whole files at once (loadMarketFile, for backtests) and file heads (peekFile)', () => {
+  it('reads the rows fileSource streams, klines and trades, either layout, CRLF line ends too', async () => {
+    const k = sharedData('klines/binance_spot_XRPETH_1m_20191011_20191013.csv');
+    const loaded = loadMarketFile({ file: k });
+    expect(loaded.info).toMatchObject({ symbol: 'XRPETH', interval: '1m', kind: 'klines' });
+    expect(loaded.candles).toEqual(candles(await collect(fileSource({ file: k }))));
+    expect(loaded.candles).toHaveLength(3560);
+    expect(loaded.trades).toEqual([]);
+    const t = sharedData('trades/binance_spot_XRPETH_aggtrades_20191011_20191013.csv.gz');
+    const lt = loadMarketFile({ file: t });
+    expect(lt.trades).toEqual(loadTrades(t, 'XRPETH'));
+    expect(lt.candles).toEqual([]);
+    // USDⓈ-M aggTrades dump with Windows line ends: is_buyer_maker is the last column, right before the CR
+    const ltc = sharedData('trades/binance_usdm_LTCUSDT_aggtrades_20201016_rest.csv');
+    const crlf = write('LTCUSDT-aggTrades-2020-10-17.csv', [
+      'agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker\r',
+      ...readCsvFile(ltc, true).rows.map((r) => [r[4], r[1], r[2], r[5], r[6], r[0], r[3]].join(',') + '\r'),
+    ]);
+    expect(loadMarketFile({ file: crlf }).trades).toEqual(loadTrades(ltc, 'LTCUSDT'));
+  });
+
+  it('refuses book tickers and empty files; peekFile gives the layout and the first row time', async () => {
+    const q = sharedData('quotes/binance_spot_BTCUSDT_bookticker_20230405_ws.csv.gz');
+    expect(() => loadMarketFile({ file: q })).toThrow(`${q}: holds book tickers, not klines or trades`);
+    const empty = write('BTCUSDT-1m-2020-01-01.csv', []);
+    expect(() => loadMarketFile({ file: empty })).toThrow(`${empty}: the file is empty`);
+    await expect(peekFile(empty)).rejects.toThrow(`${empty}: the file is empty`);
+    const head = await peekFile(sharedData('klines/binance_spot_XRPETH_1m_20191011_20191013.csv'));
+    expect(head.layout).toMatchObject({ kind: 'klines', flavour: 'shared', hasHeader: true });
+    expect(head.firstTime).toBe(Date.parse('2019-10-11T00:00:00Z'));
+    const agg = await peekFile(sharedData('trades/binance_spot_XRPETH_aggtrades_20191011_20191013.csv.gz'));
+    expect(agg).toEqual({
+      layout: expect.objectContaining({ kind: 'trades' }) as unknown,
+      firstTime: 1570752011620,
+    });
+    const headerOnly = write('BTCUSDT-trades-2020-01-01.csv', ['id,price,qty,quote_qty,time,is_buyer_maker']);
+    expect((await peekFile(headerOnly)).firstTime).toBeUndefined();
   });
 });
 

@@ -34,6 +34,7 @@ import {
   type Quote,
   type Trade,
 } from '../../domain/market.js';
+import { readTextFile } from '../files/csv.js';
 import type { SyntheticMarket } from '../synthetic/generator.js';
 
 export type ReplayEvent =
@@ -312,8 +313,26 @@ export async function* fileSource(
   spec: FileSourceSpec,
   onInfo?: (info: FileSourceInfo) => void,
 ): AsyncGenerator<ReplayEvent> {
-  const named = describeFileName(spec.file);
-  const symbol = spec.symbol ?? named.symbol;
+  const symbol = specSymbol(spec);
+  let parse: RowParser | undefined;
+  let row = 0;
+  for await (const line of lines(spec.file)) {
+    row++;
+    if (parse === undefined) {
+      const layout = detectLayout(line, spec.file);
+      const interval = specInterval(spec, layout);
+      parse = rowParser(layout, symbol, interval, spec.file);
+      onInfo?.({ file: spec.file, symbol, kind: layout.kind, interval, layout });
+      if (layout.hasHeader) continue;
+    }
+    yield parse(line, row);
+  }
+  if (parse === undefined) throw emptyFile(spec.file);
+}
+
+/** The symbol of a file: given, else from its name, else a DataError. */
+function specSymbol(spec: FileSourceSpec): string {
+  const symbol = spec.symbol ?? describeFileName(spec.file).symbol;
   if (symbol === undefined || symbol === '') {
     throw new DataError(
       `${spec.file}: no symbol in the file name; give it (e.g. --symbol BTCUSDT)`,
@@ -321,131 +340,247 @@ export async function* fileSource(
       'DATA_PARSE_FAILED',
     );
   }
+  return symbol;
+}
+
+/** A kline file's interval: given, else from its name, else a DataError; undefined for other kinds. */
+function specInterval(spec: FileSourceSpec, layout: FileLayout): Interval | undefined {
+  if (layout.kind !== 'klines') return undefined;
+  const interval = spec.interval ?? describeFileName(spec.file).interval;
+  if (interval === undefined) {
+    throw new DataError(
+      `${spec.file}: a kline file needs its interval (not in the file name; give it, e.g. --interval 5m)`,
+      { file: spec.file },
+      'DATA_PARSE_FAILED',
+    );
+  }
+  return interval;
+}
+
+function emptyFile(file: string): DataError {
+  return new DataError(`${file}: the file is empty`, { file }, 'DATA_PARSE_FAILED');
+}
+
+/** A kline or trade file read whole (a backtest holds its data in memory): what it is, then its rows. */
+export interface LoadedMarketFile {
+  readonly info: FileSourceInfo;
+  /** The rows of a kline file, as in the file (duplicates, gaps, disorder included); [] for trades. */
+  readonly candles: Candle[];
+  /** The rows of a trade / aggTrade file, as in the file; [] for klines. */
+  readonly trades: Trade[];
+}
+
+/**
+ * One kline or trade file (either layout, plain or .gz) read at once, with the same layout detection and
+ * row parsing as `fileSource`. Book tickers and mark-price streams are refused (a DataError naming the
+ * file and what it holds).
+ */
+export function loadMarketFile(spec: FileSourceSpec): LoadedMarketFile {
+  const symbol = specSymbol(spec);
+  const text = readTextFile(spec.file);
+  const candles: Candle[] = [];
+  const trades: Trade[] = [];
   let layout: FileLayout | undefined;
   let interval: Interval | undefined;
+  let parse: RowParser | undefined;
   let row = 0;
-  for await (const line of lines(spec.file)) {
+  let start = 0;
+  const n = text.length;
+  while (start < n) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = n;
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+    start = end + 1;
+    if (line.length === 0) continue;
     row++;
     if (layout === undefined) {
       layout = detectLayout(line, spec.file);
-      if (layout.kind === 'klines') {
-        interval = spec.interval ?? named.interval;
-        if (interval === undefined) {
-          throw new DataError(
-            `${spec.file}: a kline file needs its interval (not in the file name; give it, e.g. --interval 5m)`,
-            { file: spec.file },
-            'DATA_PARSE_FAILED',
-          );
-        }
+      if (layout.kind !== 'klines' && layout.kind !== 'trades') {
+        throw new DataError(
+          `${spec.file}: holds ${layout.kind === 'quotes' ? 'book tickers' : 'mark prices'}, not klines or trades`,
+          { file: spec.file, kind: layout.kind },
+          'DATA_PARSE_FAILED',
+        );
       }
-      onInfo?.({ file: spec.file, symbol, kind: layout.kind, interval, layout });
+      interval = specInterval(spec, layout);
+      parse = rowParser(layout, symbol, interval, spec.file);
       if (layout.hasHeader) continue;
     }
-    yield parseRow(line, layout, symbol, interval, spec.file, row);
+    const e = (parse as RowParser)(line, row);
+    if (e.kind === 'candle') candles.push(e.candle);
+    else if (e.kind === 'trade') trades.push(e.trade);
   }
-  if (layout === undefined) {
-    throw new DataError(`${spec.file}: the file is empty`, { file: spec.file }, 'DATA_PARSE_FAILED');
-  }
+  if (layout === undefined) throw emptyFile(spec.file);
+  return { info: { file: spec.file, symbol, kind: layout.kind, interval, layout }, candles, trades };
 }
 
-function parseRow(
-  line: string,
+/** What a file's first lines say: its layout and the time of its first row (undefined: header only). */
+export interface FileHead {
+  readonly layout: FileLayout;
+  /** Open time of the first kline, time of the first trade / quote / mark; epoch ms. */
+  readonly firstTime: number | undefined;
+}
+
+/** The layout and first row time of a file, from its first two lines (a DataError when it is empty). */
+export async function peekFile(file: string): Promise<FileHead> {
+  let layout: FileLayout | undefined;
+  let row = 0;
+  for await (const line of lines(file)) {
+    row++;
+    if (layout === undefined) {
+      layout = detectLayout(line, file);
+      if (layout.hasHeader) continue;
+    }
+    // placeholders: only the time is read
+    const e = rowParser(layout, 'X', layout.kind === 'klines' ? '1m' : undefined, file)(line, row);
+    return { layout, firstTime: e.kind === 'candle' ? e.candle.openTime : replayEventTime(e) };
+  }
+  if (layout === undefined) throw emptyFile(file);
+  return { layout, firstTime: undefined };
+}
+
+/** Parses one data row of a file whose layout is known (column indexes resolved once per file). */
+export type RowParser = (line: string, row: number) => ReplayEvent;
+
+/**
+ * The row parser of a layout: cells split on commas, numbers with `Number` (finite, else a DataError naming
+ * file, line, column and field), booleans true/false/True/False, timestamps through `toEpochMs`. Optional
+ * fields (volumes, counts, funding) are 0 when their column or cell is missing.
+ */
+export function rowParser(
   layout: FileLayout,
   symbol: string,
   interval: Interval | undefined,
   file: string,
-  row: number,
-): ReplayEvent {
-  const cells = line.split(',');
+): RowParser {
   const c = layout.columns;
-  const num = (name: string, optional = false): number => {
-    const i = c[name] ?? -1;
-    if (i < 0) {
-      if (optional) return 0;
-      throw new DataError(`${file}: no ${name} column`, { file, column: name }, 'DATA_PARSE_FAILED');
-    }
+  const col = (name: string): number => c[name] ?? -1;
+  const need = (name: string): number => {
+    const i = col(name);
+    if (i < 0) throw new DataError(`${file}: no ${name} column`, { file, column: name }, 'DATA_PARSE_FAILED');
+    return i;
+  };
+  const notNumber = (cell: string | undefined, i: number, name: string, row: number): DataError =>
+    new DataError(
+      `${file} line ${row} column ${i + 1} (${name}): "${cell ?? ''}" is not a number`,
+      { file, line: row, column: i + 1 },
+      'DATA_PARSE_FAILED',
+    );
+  const req = (cells: readonly string[], i: number, name: string, row: number): number => {
     const cell = cells[i];
-    if (optional && (cell === undefined || cell === '')) return 0;
     const v = cell === undefined || cell === '' ? NaN : Number(cell);
-    if (!Number.isFinite(v)) {
-      throw new DataError(
-        `${file} line ${row} column ${i + 1} (${name}): "${cell ?? ''}" is not a number`,
-        { file, line: row, column: i + 1 },
-        'DATA_PARSE_FAILED',
-      );
-    }
+    if (!Number.isFinite(v)) throw notNumber(cell, i, name, row);
+    return v;
+  };
+  const opt = (cells: readonly string[], i: number, name: string, row: number): number => {
+    if (i < 0) return 0;
+    const cell = cells[i];
+    if (cell === undefined || cell === '') return 0;
+    const v = Number(cell);
+    if (!Number.isFinite(v)) throw notNumber(cell, i, name, row);
     return v;
   };
   switch (layout.kind) {
-    case 'klines':
-      return {
-        kind: 'candle',
-        candle: {
-          symbol,
-          interval: interval as Interval,
-          openTime: toEpochMs(num('time')),
-          open: num('open'),
-          high: num('high'),
-          low: num('low'),
-          close: num('close'),
-          volume: num('volume', true),
-          quoteVolume: num('quoteVolume', true),
-          trades: num('trades', true),
-          takerBuyVolume: num('takerBuyVolume', true),
-          takerBuyQuoteVolume: num('takerBuyQuoteVolume', true),
-          closed: true,
-          synthetic: false,
-        },
+    case 'klines': {
+      const [iT, iO, iH, iL, iC] = [need('time'), need('open'), need('high'), need('low'), need('close')];
+      const [iV, iQv, iN, iB, iBq] = [
+        'volume',
+        'quoteVolume',
+        'trades',
+        'takerBuyVolume',
+        'takerBuyQuoteVolume',
+      ].map(col);
+      const kInterval = interval as Interval;
+      return (line, row) => {
+        const cells = line.split(',');
+        return {
+          kind: 'candle',
+          candle: {
+            symbol,
+            interval: kInterval,
+            openTime: toEpochMs(req(cells, iT, 'time', row)),
+            open: req(cells, iO, 'open', row),
+            high: req(cells, iH, 'high', row),
+            low: req(cells, iL, 'low', row),
+            close: req(cells, iC, 'close', row),
+            volume: opt(cells, iV ?? -1, 'volume', row),
+            quoteVolume: opt(cells, iQv ?? -1, 'quoteVolume', row),
+            trades: opt(cells, iN ?? -1, 'trades', row),
+            takerBuyVolume: opt(cells, iB ?? -1, 'takerBuyVolume', row),
+            takerBuyQuoteVolume: opt(cells, iBq ?? -1, 'takerBuyQuoteVolume', row),
+            closed: true,
+            synthetic: false,
+          },
+        };
       };
+    }
     case 'trades': {
-      const maker = cells[c.maker ?? -1];
-      if (maker === undefined || !BOOL.test(maker)) {
-        throw new DataError(
-          `${file} line ${row}: is_buyer_maker "${maker ?? ''}" is not a boolean`,
-          { file, line: row },
-          'DATA_PARSE_FAILED',
-        );
-      }
-      return {
-        kind: 'trade',
-        trade: {
-          symbol,
-          time: toEpochMs(num('time')),
-          price: num('price'),
-          qty: num('qty'),
-          buyerIsMaker: maker === 'true' || maker === 'True',
-          id: num('id'),
-        },
+      const [iT, iP, iQ, iId] = [need('time'), need('price'), need('qty'), need('id')];
+      const iM = col('maker');
+      return (line, row) => {
+        const cells = line.split(',');
+        const maker = cells[iM];
+        const buyerIsMaker = maker === 'true' || maker === 'True';
+        if (!buyerIsMaker && maker !== 'false' && maker !== 'False') {
+          throw new DataError(
+            `${file} line ${row}: is_buyer_maker "${maker ?? ''}" is not a boolean`,
+            { file, line: row },
+            'DATA_PARSE_FAILED',
+          );
+        }
+        return {
+          kind: 'trade',
+          trade: {
+            symbol,
+            time: toEpochMs(req(cells, iT, 'time', row)),
+            price: req(cells, iP, 'price', row),
+            qty: req(cells, iQ, 'qty', row),
+            buyerIsMaker,
+            id: req(cells, iId, 'id', row),
+          },
+        };
       };
     }
     case 'quotes': {
-      // spot book tickers carry no event time: the recording machine's receive time stands in
-      const event = num('time', true);
-      return {
-        kind: 'quote',
-        quote: {
-          symbol,
-          time: event > 0 ? toEpochMs(event) : toEpochMs(num('recv')),
-          bidPrice: num('bid'),
-          bidQty: num('bidQty'),
-          askPrice: num('ask'),
-          askQty: num('askQty'),
-          updateId: num('id'),
-        },
+      const [iId, iB, iBq, iA, iAq] = [need('id'), need('bid'), need('bidQty'), need('ask'), need('askQty')];
+      const [iTime, iRecv] = [col('time'), col('recv')];
+      return (line, row) => {
+        const cells = line.split(',');
+        // spot book tickers carry no event time: the recording machine's receive time stands in
+        const event = opt(cells, iTime, 'time', row);
+        return {
+          kind: 'quote',
+          quote: {
+            symbol,
+            time: event > 0 ? toEpochMs(event) : toEpochMs(req(cells, iRecv, 'recv', row)),
+            bidPrice: req(cells, iB, 'bid', row),
+            bidQty: req(cells, iBq, 'bidQty', row),
+            askPrice: req(cells, iA, 'ask', row),
+            askQty: req(cells, iAq, 'askQty', row),
+            updateId: req(cells, iId, 'id', row),
+          },
+        };
       };
     }
-    case 'marks':
-      return {
-        kind: 'mark',
-        mark: {
-          symbol,
-          time: toEpochMs(num('time')),
-          markPrice: num('mark'),
-          indexPrice: num('index', true),
-          fundingRate: num('funding', true),
-          nextFundingTime: toEpochMs(num('nextFunding', true)),
-        },
+    case 'marks': {
+      const iT = need('time');
+      const iM = need('mark');
+      const [iI, iF, iN] = [col('index'), col('funding'), col('nextFunding')];
+      return (line, row) => {
+        const cells = line.split(',');
+        return {
+          kind: 'mark',
+          mark: {
+            symbol,
+            time: toEpochMs(req(cells, iT, 'time', row)),
+            markPrice: req(cells, iM, 'mark', row),
+            indexPrice: opt(cells, iI, 'index', row),
+            fundingRate: opt(cells, iF, 'funding', row),
+            nextFundingTime: toEpochMs(opt(cells, iN, 'nextFunding', row)),
+          },
+        };
       };
+    }
   }
 }
 
