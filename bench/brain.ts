@@ -3,9 +3,11 @@
  * through Brain.processCandle, and the same plus every other streaming indicator.
  * Data: real BTCUSDT 5m klines (65,741 bars) from ../shared/data.
  * Run: node --import tsx bench/brain.ts
- * CPU time of this process (preemption by other processes does not count); median and min of 7 runs
- * (the min is the closest to an unloaded machine).
+ * CPU time of this process (preemption by other processes does not count); median and min of 15 runs
+ * after 3 warm-up runs (the min is the closest to an unloaded machine). The title gives the load average:
+ * on a shared 2-core machine CPU time still grows with the load (caches, SMT siblings).
  */
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Brain } from '../src/brain/brain.js';
 import { ADX, BollingerBands, EMA, MACD, OBV, SMA, Stochastic } from '../src/brain/indicators/index.js';
@@ -81,10 +83,11 @@ function medianMin(rounds: number, warmup: number, fn: () => number): [number, n
   return [xs[Math.floor(xs.length / 2)] ?? Number.NaN, xs[0] ?? Number.NaN];
 }
 
-const [a, aMin] = medianMin(7, 2, brainOnly);
-const [b, bMin] = medianMin(7, 2, brainPlusIndicators);
+const ROUNDS = 15;
+const [a, aMin] = medianMin(ROUNDS, 3, brainOnly);
+const [b, bMin] = medianMin(ROUNDS, 3, brainPlusIndicators);
 printTable(
-  `Brain per closed candle, CPU ns (7 runs over ${candles.length.toLocaleString('en-US')} real 5m bars; ${machineLine()})`,
+  `Brain per closed candle, CPU ns (${ROUNDS} runs over ${candles.length.toLocaleString('en-US')} real 5m bars; ${machineLine()}; load average ${loadavg()[0]?.toFixed(1) ?? '?'})`,
   ['pipeline', 'median CPU ns / candle', 'min CPU ns / candle', 'candles / s (median)'],
   [
     ['default SMC strategy (SMC + RSI + ATR + signal)', a, aMin, 1e9 / a],

@@ -5,13 +5,16 @@
  *   node --import tsx bench/smc.ts [rounds]
  *
  * Each round feeds the whole file through a fresh SmcEngine (construction included) and keeps every
- * emitted event (as a consumer would). Warm-up rounds first; the table reports the median, min and max
+ * emitted event (as a consumer would); a third row feeds the same bars into a sink that only counts the
+ * calls (`feedBar`, the path the SMC strategy uses: no event object is built). Warm-up rounds first; the table reports the median, min and max
  * wall time and the median and min CPU time of this process per candle (CPU time is the steadier figure
  * when other processes share the machine; its min is the closest to an unloaded machine).
  */
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { readCsvFile } from '../src/venues/files/csv.js';
 import { SmcEngine } from '../src/brain/smc/engine.js';
+import type { SmcSink } from '../src/brain/smc/sink.js';
 import type { SmcBar, SmcEvent } from '../src/brain/smc/types.js';
 
 const FILE = path.resolve(
@@ -87,6 +90,46 @@ function roundColumns(L: number): Round {
   return { ns, cpuNs: (cpu.user + cpu.system) * 1000, events };
 }
 
+/** A sink that ignores every call: the engine's own cost, no event object built (the strategy's path). */
+class CountingSink implements SmcSink {
+  calls = 0;
+  swing(): void {
+    this.calls++;
+  }
+  structure(): void {
+    this.calls++;
+  }
+  orderBlock(): void {
+    this.calls++;
+  }
+  fvg(): void {
+    this.calls++;
+  }
+  liquidity(): void {
+    this.calls++;
+  }
+  range(): void {
+    this.calls++;
+  }
+}
+
+function roundSink(L: number): Round {
+  const sink = new CountingSink();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const engine = new SmcEngine({ swingLength: L });
+  for (let i = 0; i < n; i++) engine.feedBar(sink, bars[i] as SmcBar);
+  const ns = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  return { ns, cpuNs: (cpu.user + cpu.system) * 1000, events: sink.calls };
+}
+
+const INPUT_NAMES = new Map<(L: number) => Round, string>([
+  [roundObjects, 'update(bar), events kept'],
+  [roundColumns, 'step(numbers), events counted'],
+  [roundSink, 'feedBar(sink, bar), no event objects'],
+]);
+
 function measure(fn: (L: number) => Round, L: number): string[] {
   for (let k = 0; k < WARMUP; k++) fn(L);
   const per: number[] = [];
@@ -106,7 +149,7 @@ function measure(fn: (L: number) => Round, L: number): string[] {
   const fmt = (x: number): string => x.toFixed(0);
   return [
     String(L),
-    fn === roundObjects ? 'update(bar), events kept' : 'step(numbers), events counted',
+    INPUT_NAMES.get(fn) ?? '?',
     fmt(median),
     fmt(per[0] as number),
     fmt(per[per.length - 1] as number),
@@ -132,9 +175,10 @@ const rows: string[][] = [];
 for (const L of [5, 50]) {
   rows.push(measure(roundObjects, L));
   rows.push(measure(roundColumns, L));
+  rows.push(measure(roundSink, L));
 }
 process.stdout.write(
-  `SMC all detectors, ${n} candles (BTCUSDT 5m), ${ROUNDS} rounds after ${WARMUP} warm-up, node ${process.version}\n\n`,
+  `SMC all detectors, ${n} candles (BTCUSDT 5m), ${ROUNDS} rounds after ${WARMUP} warm-up, node ${process.version}, load average ${loadavg()[0]?.toFixed(1) ?? '?'} at the end\n\n`,
 );
 process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
 for (const r of rows) process.stdout.write(`| ${r.join(' | ')} |\n`);

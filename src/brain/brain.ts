@@ -23,6 +23,30 @@ export interface BrainOptions {
   readonly logger: Logger;
 }
 
+/**
+ * The brain's counters: the per-candle count lives in a plain field (a Map update on every candle costs
+ * more than the rest of the bookkeeping) and is folded into the named counter `candles` when read.
+ */
+class BrainCounters extends Counters {
+  candles = 0;
+
+  override get(name: string): number {
+    this.fold();
+    return super.get(name);
+  }
+
+  override snapshot(): Record<string, number> {
+    this.fold();
+    return super.snapshot();
+  }
+
+  private fold(): void {
+    if (this.candles === 0) return;
+    super.inc('candles', this.candles);
+    this.candles = 0;
+  }
+}
+
 interface SymbolState {
   readonly strategies: Map<Interval, Strategy>;
   readonly view: TimeframeView;
@@ -34,7 +58,8 @@ interface SymbolState {
  * An intent becomes a Signal (tier, size, ids) published on SIGNAL_GENERATED.
  */
 export class Brain {
-  readonly counters = new Counters();
+  private readonly fastCounters = new BrainCounters();
+  readonly counters: Counters = this.fastCounters;
   private readonly symbols = new Map<string, SymbolState>();
   private readonly tradeInterval: Interval;
   private readonly higherInterval: Interval | undefined;
@@ -85,7 +110,7 @@ export class Brain {
       this.lastStrategy = strategy;
       this.lastView = view;
     }
-    this.counters.inc('candles');
+    this.fastCounters.candles++;
     let intent: SignalIntent | undefined;
     try {
       intent = strategy.onCandle(candle, view);
@@ -132,7 +157,7 @@ export class Brain {
       decidedAt: this.options.clock.now(),
       strategy: `${strategy.name}:${intent.setup}`,
     };
-    this.counters.inc(`signals_${signal.tier}`);
+    this.counters.inc(signal.tier === 'teacher' ? 'signals_teacher' : 'signals_student');
     this.bus.publish('SIGNAL_GENERATED', signal);
     return signal;
   }
@@ -160,7 +185,13 @@ export class Brain {
 
 /** A self-consistent intent: finite numbers, stop and target on the right sides, confidence in [0, 1]. */
 export function checkIntent(i: SignalIntent): string | undefined {
-  if (![i.entry, i.stop, i.takeProfit, i.confidence].every(Number.isFinite)) return 'non-finite number';
+  if (!(
+    Number.isFinite(i.entry) &&
+    Number.isFinite(i.stop) &&
+    Number.isFinite(i.takeProfit) &&
+    Number.isFinite(i.confidence)
+  ))
+    return 'non-finite number';
   if (i.confidence < 0 || i.confidence > 1) return `confidence must be in [0, 1], got ${i.confidence}`;
   if (!(i.entry > 0)) return `entry must be > 0, got ${i.entry}`;
   if (i.side === 'BUY' && !(i.stop < i.entry && i.takeProfit > i.entry))

@@ -1,5 +1,7 @@
 import { ATR, EMA, RSI } from './indicators/index.js';
-import { SmcEngine, type SmcEvent, type SmcOptions } from './smc/index.js';
+import { SmcEngine, type SmcOptions } from './smc/index.js';
+import type { BlockView, GapView, PivotView, PoolView, SmcSink } from './smc/sink.js';
+import type { Dir, FvgEvent, LiquidityEvent, OrderBlockEvent } from './smc/types.js';
 import type { Candle } from '../domain/market.js';
 import type { PatternRef, Side } from '../domain/signal.js';
 import { num, type ParamSpec, type StrategyDefinition } from './parameters.js';
@@ -67,6 +69,10 @@ const MAX_ZONES = 64;
 interface Zone {
   readonly kind: 'OB' | 'FVG';
   readonly id: number;
+  /** OB id → 2·id, FVG id → 2·id + 1. */
+  readonly key: number;
+  /** Creation order across both directions (the oldest zone is dropped first). */
+  readonly seq: number;
   readonly direction: 1 | -1;
   readonly top: number;
   readonly bottom: number;
@@ -74,22 +80,15 @@ interface Zone {
   readonly decidedTime: number;
 }
 
-interface Sweep {
+/** An open liquidity pool of two or more swings (updated in place when it grows). */
+interface PoolEntry {
   readonly side: 'buy' | 'sell';
-  readonly level: number;
-  readonly row: number;
-  readonly extreme: number;
-  readonly decidedTime: number;
+  level: number;
 }
 
-interface Break {
-  readonly direction: 1 | -1;
-  readonly kind: 'BOS' | 'CHOCH';
-  readonly level: number;
-  readonly row: number;
-  readonly pivotTime: number;
-  readonly decidedTime: number;
-}
+/** Zone changes of the candle being processed, applied after it was judged (ZONE_* codes). */
+const ZONE_ADD = 0;
+const ZONE_REMOVE = 1;
 
 /**
  * The default strategy: Smart Money Concepts confluence (docs/strategies.md).
@@ -102,27 +101,57 @@ interface Break {
  *   opposite direction decided on this candle.
  *
  * Nothing is decided while RSI or ATR is warming up.
+ *
+ * The SMC engine reports to this object as an `SmcSink` (`engine.feedBar(this, candle)`): no event object
+ * is built for it, the few facts the setups need are copied into fields.
  */
-export class SmcStrategy implements Strategy {
+export class SmcStrategy implements Strategy, SmcSink {
   readonly name = 'smc';
   private readonly o: SmcStrategyOptions;
   private readonly engine: SmcEngine;
   private readonly rsi: RSI;
   private readonly atr: ATR;
   private readonly atrPctSlow = new EMA(100);
-  /** Live zones in creation order, keyed OB id → 2·id, FVG id → 2·id + 1 (a number key needs no string). */
-  private readonly zones = new Map<number, Zone>();
+  /**
+   * Live zones per direction, each list in creation order (at most MAX_ZONES in both together). A setup
+   * only looks at the zones of its own direction; a list of at most 64 is cheaper than a Map to search.
+   */
+  private readonly bullZones: Zone[] = [];
+  private readonly bearZones: Zone[] = [];
+  private zoneSeq = 0;
   /**
    * Highest top of the live bullish zones and lowest bottom of the live bearish ones: a long needs a zone
    * with low <= top (a short: high >= bottom), so `continuation` skips the zone scan when no zone can be
-   * touched. Recomputed lazily after the extreme zone left (`extremesStale`).
+   * touched. An upper (lower) bound, made exact lazily after the extreme zone left (`*Stale`).
    */
   private bullMaxTop = Number.NEGATIVE_INFINITY;
   private bearMinBottom = Number.POSITIVE_INFINITY;
-  private extremesStale = false;
-  private readonly pools = new Map<number, { side: 'buy' | 'sell'; level: number }>();
-  private lastBreak: Break | undefined;
-  private lastSweep: Sweep | undefined;
+  private bullStale = false;
+  private bearStale = false;
+  private readonly pools = new Map<number, PoolEntry>();
+  /** The last break of structure (`breakRow` −1: none yet); `brokeNow` when it was decided on this candle. */
+  private breakRow = -1;
+  private breakDirection: 1 | -1 = 1;
+  private breakKind: 'BOS' | 'CHOCH' = 'BOS';
+  private breakLevel = 0;
+  private breakPivotTime = 0;
+  private breakDecidedTime = 0;
+  private brokeNow = false;
+  /** The last liquidity sweep (`sweepRow` −1: none yet). */
+  private sweepRow = -1;
+  private sweepSide: 'buy' | 'sell' = 'buy';
+  private sweepLevel = 0;
+  private sweepExtreme = 0;
+  private sweepDecidedTime = 0;
+  /** High and low of the candle being fed (a sweep's extreme). */
+  private candleHigh = 0;
+  private candleLow = 0;
+  /** Zone changes of this candle, in event order: ZONE_ADD with its zone, ZONE_REMOVE with key and direction. */
+  private readonly pendingOps: number[] = [];
+  private readonly pendingKeys: number[] = [];
+  private readonly pendingDirections: Dir[] = [];
+  private readonly pendingZones: (Zone | null)[] = [];
+  private pendingCount = 0;
   private row = -1;
 
   constructor(options: SmcStrategyOptions) {
@@ -138,224 +167,274 @@ export class SmcStrategy implements Strategy {
 
   onCandle(candle: Candle, view: TimeframeView): SignalIntent | undefined {
     this.row++;
-    const events = this.engine.update(candle);
+    this.feedEngine(candle);
     this.rsi.update(candle.close);
     const atr = this.atr.update(candle.high, candle.low, candle.close);
-    let breakNow: Break | undefined;
-    for (const e of events) {
-      const b = this.apply(e, candle);
-      if (b !== undefined) breakNow = b;
-    }
     if (this.atr.ready && candle.close > 0) this.atrPctSlow.update(atr / candle.close);
     let intent: SignalIntent | undefined;
     if (this.rsi.ready && this.atr.ready && this.atrPctSlow.ready && atr > 0) {
-      intent = breakNow !== undefined ? this.reversal(breakNow, candle, atr, view) : undefined;
+      intent = this.brokeNow ? this.reversal(candle, atr, view) : undefined;
       // zones are still those live before this candle: a return into them is judged on this candle's range
       intent ??= this.continuation(candle, atr, view);
     }
-    for (const e of events) this.applyZone(e);
+    if (this.pendingCount > 0) this.applyZoneChanges();
     return intent;
   }
 
-  /** Structure and liquidity first: the setups of this candle need them. */
-  private apply(e: SmcEvent, candle: Candle): Break | undefined {
-    switch (e.type) {
-      case 'structure': {
-        const b: Break = {
-          direction: e.direction,
-          kind: e.kind,
-          level: e.level,
-          row: e.decidedRow,
-          pivotTime: e.time,
-          decidedTime: e.decidedTime,
-        };
-        this.lastBreak = b;
-        return b;
+  /** The candle through the SMC engine, which reports to this object (the SmcSink methods below). */
+  private feedEngine(candle: Candle): void {
+    this.brokeNow = false;
+    this.candleHigh = candle.high;
+    this.candleLow = candle.low;
+    this.engine.feedBar(this, candle);
+  }
+
+  // SmcSink: structure and liquidity are applied at once (the setups of this candle need them); zone
+  // changes wait in the pending list until the candle was judged.
+
+  /** @internal SmcSink */
+  swing(): void {
+    // swings reach the strategy through structure, liquidity and the premium/discount range
+  }
+
+  /** @internal SmcSink */
+  structure(direction: Dir, kind: 'BOS' | 'CHOCH', pivot: PivotView, t: number, tTime: number): void {
+    this.breakDirection = direction;
+    this.breakKind = kind;
+    this.breakLevel = pivot.level;
+    this.breakRow = t;
+    this.breakPivotTime = pivot.time;
+    this.breakDecidedTime = tTime;
+    this.brokeNow = true;
+  }
+
+  /** @internal SmcSink */
+  liquidity(
+    action: LiquidityEvent['action'],
+    p: PoolView,
+    t: number,
+    tTime: number,
+    sweep: boolean | null,
+  ): void {
+    const level = p.sum / p.members;
+    const side = p.side === 1 ? 'buy' : 'sell';
+    if (action === 'taken') {
+      this.pools.delete(p.id);
+      if (sweep === true) {
+        this.sweepSide = side;
+        this.sweepLevel = level;
+        this.sweepRow = t;
+        this.sweepExtreme = side === 'sell' ? this.candleLow : this.candleHigh;
+        this.sweepDecidedTime = tTime;
       }
-      case 'liquidity':
-        if (e.action === 'taken') {
-          this.pools.delete(e.id);
-          if (e.sweep === true) {
-            this.lastSweep = {
-              side: e.side,
-              level: e.level,
-              row: e.decidedRow,
-              extreme: e.side === 'sell' ? candle.low : candle.high,
-              decidedTime: e.decidedTime,
-            };
-          }
-        } else this.pools.set(e.id, { side: e.side, level: e.level });
-        return undefined;
-      case 'orderBlock':
-      case 'fvg':
-      case 'swing':
-      case 'range':
-        return undefined;
+      return;
     }
+    const entry = this.pools.get(p.id);
+    if (entry === undefined) this.pools.set(p.id, { side, level });
+    else entry.level = level;
+  }
+
+  /** @internal SmcSink */
+  orderBlock(action: OrderBlockEvent['action'], b: BlockView, _t: number, tTime: number): void {
+    // mitigated blocks are spent, evicted ones are gone (an invalidated block was mitigated before)
+    if (action === 'created') this.pendZone(2 * b.id, 'OB', b, tTime);
+    else if (action !== 'invalidated') this.pendRemove(2 * b.id, b.direction);
+  }
+
+  /** @internal SmcSink */
+  fvg(action: FvgEvent['action'], g: GapView, _t: number, tTime: number): void {
+    // first touch (mitigated) spends a gap (a filled gap was mitigated before)
+    if (action === 'created') this.pendZone(2 * g.id + 1, 'FVG', g, tTime);
+    else if (action === 'mitigated') this.pendRemove(2 * g.id + 1, g.direction);
+  }
+
+  /** @internal SmcSink */
+  range(): void {
+    // read through engine.premiumDiscount when a setup needs it
+  }
+
+  private pendZone(key: number, kind: 'OB' | 'FVG', z: BlockView | GapView, tTime: number): void {
+    const k = this.pendingCount++;
+    this.pendingOps[k] = ZONE_ADD;
+    this.pendingKeys[k] = key;
+    this.pendingDirections[k] = z.direction;
+    this.pendingZones[k] = {
+      kind,
+      id: z.id,
+      key,
+      seq: this.zoneSeq++,
+      direction: z.direction,
+      top: z.top,
+      bottom: z.bottom,
+      time: z.time,
+      decidedTime: tTime,
+    };
+  }
+
+  private pendRemove(key: number, direction: Dir): void {
+    const k = this.pendingCount++;
+    this.pendingOps[k] = ZONE_REMOVE;
+    this.pendingKeys[k] = key;
+    this.pendingDirections[k] = direction;
+    this.pendingZones[k] = null;
   }
 
   /** Zone lifecycle, applied after the candle was judged. Only fresh zones stay: a touched zone is spent. */
-  private applyZone(e: SmcEvent): void {
-    switch (e.type) {
-      case 'orderBlock':
-        if (e.action === 'created') {
-          this.addZone(2 * e.id, {
-            kind: 'OB',
-            id: e.id,
-            direction: e.direction,
-            top: e.top,
-            bottom: e.bottom,
-            time: e.time,
-            decidedTime: e.decidedTime,
-          });
-        } else this.removeZone(2 * e.id); // mitigated blocks are spent; invalidated/evicted are gone
-        break;
-      case 'fvg':
-        if (e.action === 'created') {
-          this.addZone(2 * e.id + 1, {
-            kind: 'FVG',
-            id: e.id,
-            direction: e.direction,
-            top: e.top,
-            bottom: e.bottom,
-            time: e.time,
-            decidedTime: e.decidedTime,
-          });
-        } else this.removeZone(2 * e.id + 1); // first touch (mitigated) spends a gap
-        break;
-      case 'structure':
-      case 'liquidity':
-      case 'swing':
-      case 'range':
-        break;
+  private applyZoneChanges(): void {
+    const n = this.pendingCount;
+    for (let k = 0; k < n; k++) {
+      if (this.pendingOps[k] === ZONE_ADD) {
+        this.addZone(this.pendingZones[k] as Zone);
+        this.pendingZones[k] = null;
+        // keep the newest MAX_ZONES: old zones far from price only cost time
+        if (this.bullZones.length + this.bearZones.length > MAX_ZONES) this.removeOldestZone();
+      } else this.removeZone(this.pendingKeys[k] as number, this.pendingDirections[k] as Dir);
     }
-    // keep the newest MAX_ZONES: old zones far from price only cost time
-    if (this.zones.size > MAX_ZONES) {
-      const oldest = this.zones.keys().next().value;
-      if (oldest !== undefined) this.removeZone(oldest);
+    this.pendingCount = 0;
+  }
+
+  private addZone(z: Zone): void {
+    if (z.direction === 1) {
+      this.bullZones.push(z);
+      if (z.top > this.bullMaxTop) this.bullMaxTop = z.top;
+    } else {
+      this.bearZones.push(z);
+      if (z.bottom < this.bearMinBottom) this.bearMinBottom = z.bottom;
     }
   }
 
-  private addZone(key: number, z: Zone): void {
-    this.zones.set(key, z);
-    if (z.direction === 1) this.bullMaxTop = Math.max(this.bullMaxTop, z.top);
-    else this.bearMinBottom = Math.min(this.bearMinBottom, z.bottom);
-  }
-
-  private removeZone(key: number): void {
-    const z = this.zones.get(key);
-    if (z === undefined) return;
-    this.zones.delete(key);
-    if (z.direction === 1 ? z.top === this.bullMaxTop : z.bottom === this.bearMinBottom)
-      this.extremesStale = true;
-  }
-
-  private refreshExtremes(): void {
-    let maxTop = Number.NEGATIVE_INFINITY;
-    let minBottom = Number.POSITIVE_INFINITY;
-    for (const z of this.zones.values()) {
-      if (z.direction === 1) maxTop = Math.max(maxTop, z.top);
-      else minBottom = Math.min(minBottom, z.bottom);
+  private removeZone(key: number, direction: Dir): void {
+    const list = direction === 1 ? this.bullZones : this.bearZones;
+    const n = list.length;
+    // newest first: gaps are mostly touched soon after they open
+    for (let i = n - 1; i >= 0; i--) {
+      const z = list[i] as Zone;
+      if (z.key === key) {
+        // close the gap by hand: splice is a runtime call
+        for (let j = i + 1; j < n; j++) list[j - 1] = list[j] as Zone;
+        list.pop();
+        this.zoneLeft(z);
+        return;
+      }
     }
-    this.bullMaxTop = maxTop;
-    this.bearMinBottom = minBottom;
-    this.extremesStale = false;
   }
 
-  private reversal(b: Break, candle: Candle, atr: number, view: TimeframeView): SignalIntent | undefined {
-    const sweep = this.lastSweep;
-    if (b.kind !== 'CHOCH' || sweep === undefined || this.row - sweep.row > this.o.sweepLookback)
+  private removeOldestZone(): void {
+    const bull = this.bullZones;
+    const bear = this.bearZones;
+    const b = bull[0];
+    const s = bear[0];
+    const z = b !== undefined && (s === undefined || b.seq < s.seq) ? bull.shift() : bear.shift();
+    if (z !== undefined) this.zoneLeft(z);
+  }
+
+  private zoneLeft(z: Zone): void {
+    if (z.direction === 1) {
+      if (z.top === this.bullMaxTop) this.bullStale = true;
+    } else if (z.bottom === this.bearMinBottom) this.bearStale = true;
+  }
+
+  /** Make the bound of `direction` exact. */
+  private refreshExtreme(direction: Dir): void {
+    if (direction === 1) {
+      let maxTop = Number.NEGATIVE_INFINITY;
+      for (const z of this.bullZones) if (z.top > maxTop) maxTop = z.top;
+      this.bullMaxTop = maxTop;
+      this.bullStale = false;
+    } else {
+      let minBottom = Number.POSITIVE_INFINITY;
+      for (const z of this.bearZones) if (z.bottom < minBottom) minBottom = z.bottom;
+      this.bearMinBottom = minBottom;
+      this.bearStale = false;
+    }
+  }
+
+  /** A CHoCH decided on this candle after a recent sweep on the other side. */
+  private reversal(candle: Candle, atr: number, view: TimeframeView): SignalIntent | undefined {
+    if (this.breakKind !== 'CHOCH' || this.sweepRow < 0 || this.row - this.sweepRow > this.o.sweepLookback)
       return undefined;
-    const side: Side = b.direction === 1 ? 'BUY' : 'SELL';
-    if ((side === 'BUY') !== (sweep.side === 'sell')) return undefined; // longs need sell-side taken
-    const stop = side === 'BUY' ? sweep.extreme - this.o.stopAtr * atr : sweep.extreme + this.o.stopAtr * atr;
+    const side: Side = this.breakDirection === 1 ? 'BUY' : 'SELL';
+    if ((side === 'BUY') !== (this.sweepSide === 'sell')) return undefined; // longs need sell-side taken
+    const stop =
+      side === 'BUY' ? this.sweepExtreme - this.o.stopAtr * atr : this.sweepExtreme + this.o.stopAtr * atr;
     const patterns: PatternRef[] = [
       {
         kind: 'SWEEP',
-        direction: sweep.side === 'sell' ? 'up' : 'down',
-        level: sweep.level,
-        decidedTime: sweep.decidedTime,
+        direction: this.sweepSide === 'sell' ? 'up' : 'down',
+        level: this.sweepLevel,
+        decidedTime: this.sweepDecidedTime,
       },
       {
         kind: 'CHOCH',
-        direction: b.direction === 1 ? 'up' : 'down',
-        level: b.level,
-        refTime: b.pivotTime,
-        decidedTime: b.decidedTime,
+        direction: this.breakDirection === 1 ? 'up' : 'down',
+        level: this.breakLevel,
+        refTime: this.breakPivotTime,
+        decidedTime: this.breakDecidedTime,
       },
     ];
-    return this.intent(
-      'reversal',
-      side,
-      candle,
-      stop,
-      atr,
-      view,
-      { structure: 0.8, zone: 0.4, sweep: 1 },
-      patterns,
-    );
+    return this.intent('reversal', side, candle, stop, atr, view, 0.8, 0.4, 1, patterns);
   }
 
   private continuation(candle: Candle, atr: number, view: TimeframeView): SignalIntent | undefined {
-    const b = this.lastBreak;
     const trend = this.engine.trend;
     if (
-      b === undefined ||
+      this.breakRow < 0 ||
       trend === 0 ||
-      b.direction !== trend ||
-      this.row - b.row > this.o.structureLookback
+      this.breakDirection !== trend ||
+      this.row - this.breakRow > this.o.structureLookback
     )
       return undefined;
-    if (b.row === this.row) return undefined; // the break itself is not the return into a zone
-    const pd = this.engine.premiumDiscount;
-    if (pd === null) return undefined;
+    if (this.breakRow === this.row) return undefined; // the break itself is not the return into a zone
     const long = trend === 1;
     // the return must close as a candle of the trade's direction: checked before scanning the zones
     if (long ? !(candle.close > candle.open) : !(candle.close < candle.open)) return undefined;
     // no zone reachable by this candle (a stale extreme is only an upper/lower bound: refresh before scanning)
     if (long ? this.bullMaxTop < candle.low : this.bearMinBottom > candle.high) return undefined;
-    if (this.extremesStale) {
-      this.refreshExtremes();
+    const pd = this.engine.premiumDiscount;
+    if (pd === null) return undefined;
+    if (long ? this.bullStale : this.bearStale) {
+      this.refreshExtreme(trend);
       if (long ? this.bullMaxTop < candle.low : this.bearMinBottom > candle.high) return undefined;
     }
-    const touched: Zone[] = [];
-    for (const z of this.zones.values()) {
-      if (
-        z.direction === trend &&
-        (long
-          ? candle.low <= z.top && candle.close > z.top && candle.close > candle.open
-          : candle.high >= z.bottom && candle.close < z.bottom && candle.close < candle.open)
-      )
-        touched.push(z);
-    }
-    if (touched.length === 0) return undefined;
+    // the first order block and the first gap (creation order) this candle returned into and closed out
+    // of, whose middle lies in the discount half of the range (premium for shorts)
     const range = pd.high - pd.low;
-    const inHalf = touched.filter((z) => {
-      const mid = ((z.top + z.bottom) / 2 - pd.low) / range;
-      return long ? mid < 0.5 : mid > 0.5;
-    });
-    if (inHalf.length === 0) return undefined;
-    const ob = inHalf.find((z) => z.kind === 'OB');
-    const fvg = inHalf.find((z) => z.kind === 'FVG');
+    let ob: Zone | undefined;
+    let fvg: Zone | undefined;
+    for (const z of long ? this.bullZones : this.bearZones) {
+      if (
+        long
+          ? candle.low <= z.top && candle.close > z.top && candle.close > candle.open
+          : candle.high >= z.bottom && candle.close < z.bottom && candle.close < candle.open
+      ) {
+        const mid = ((z.top + z.bottom) / 2 - pd.low) / range;
+        if (long ? mid < 0.5 : mid > 0.5) {
+          if (z.kind === 'OB') ob ??= z;
+          else fvg ??= z;
+        }
+      }
+    }
+    if (ob === undefined && fvg === undefined) return undefined;
     const overlap =
       ob !== undefined && fvg !== undefined && Math.min(ob.top, fvg.top) >= Math.max(ob.bottom, fvg.bottom);
     const zoneScore = overlap ? 1 : ob !== undefined ? 0.8 : 0.6;
-    const used = [ob, fvg].filter((z): z is Zone => z !== undefined);
-    const extreme = long
-      ? Math.min(candle.low, ...used.map((z) => z.bottom))
-      : Math.max(candle.high, ...used.map((z) => z.top));
+    const used: Zone[] = [];
+    if (ob !== undefined) used.push(ob);
+    if (fvg !== undefined) used.push(fvg);
+    let extreme = long ? candle.low : candle.high;
+    for (const z of used) extreme = long ? Math.min(extreme, z.bottom) : Math.max(extreme, z.top);
     const stop = long ? extreme - this.o.stopAtr * atr : extreme + this.o.stopAtr * atr;
     const sweepRecent =
-      this.lastSweep !== undefined &&
-      this.row - this.lastSweep.row <= this.o.sweepLookback &&
-      (long ? this.lastSweep.side === 'sell' : this.lastSweep.side === 'buy');
+      this.sweepRow >= 0 &&
+      this.row - this.sweepRow <= this.o.sweepLookback &&
+      (long ? this.sweepSide === 'sell' : this.sweepSide === 'buy');
     const patterns: PatternRef[] = [
       {
-        kind: b.kind,
+        kind: this.breakKind,
         direction: long ? 'up' : 'down',
-        level: b.level,
-        refTime: b.pivotTime,
-        decidedTime: b.decidedTime,
+        level: this.breakLevel,
+        refTime: this.breakPivotTime,
+        decidedTime: this.breakDecidedTime,
       },
       ...used.map((z): PatternRef => ({
         kind: z.kind,
@@ -373,7 +452,9 @@ export class SmcStrategy implements Strategy {
       stop,
       atr,
       view,
-      { structure: b.kind === 'BOS' ? 1 : 0.8, zone: zoneScore, sweep: sweepRecent ? 1 : 0 },
+      this.breakKind === 'BOS' ? 1 : 0.8,
+      zoneScore,
+      sweepRecent ? 1 : 0,
       patterns,
     );
   }
@@ -385,7 +466,9 @@ export class SmcStrategy implements Strategy {
     stop: number,
     atr: number,
     view: TimeframeView,
-    scores: { structure: number; zone: number; sweep: number },
+    structureScore: number,
+    zoneScore: number,
+    sweepScore: number,
     patterns: PatternRef[],
   ): SignalIntent | undefined {
     const entry = candle.close;
@@ -416,9 +499,9 @@ export class SmcStrategy implements Strategy {
     const total = w.structure + w.zone + w.sweep + w.rsi + w.atr + w.htf;
     const confidence =
       total > 0
-        ? (w.structure * scores.structure +
-            w.zone * scores.zone +
-            w.sweep * scores.sweep +
+        ? (w.structure * structureScore +
+            w.zone * zoneScore +
+            w.sweep * sweepScore +
             w.rsi * rsiScore +
             w.atr * atrScore +
             w.htf * htfScore) /

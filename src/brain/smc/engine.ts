@@ -4,7 +4,8 @@ import { LiquidityDetector } from './liquidity.js';
 import { OrderBlockDetector } from './order-blocks.js';
 import { PremiumDiscount, type PdState } from './premium-discount.js';
 import { BREAK_DOWN, BREAK_UP, StructureDetector } from './structure.js';
-import { SWING_FINALISED, SWING_PENDING_CHANGED, SwingAlternation, type SwingPoint } from './swings.js';
+import { EventCollector, type SmcSink, type SwingPoint } from './sink.js';
+import { SWING_FINALISED, SWING_PENDING_CHANGED, SwingAlternation } from './swings.js';
 import type { Dir, ResolvedSmcOptions, SmcBar, SmcEvent, SmcOptions } from './types.js';
 
 export function resolveSmcOptions(options: SmcOptions): ResolvedSmcOptions {
@@ -56,12 +57,8 @@ export class SmcEngine {
   private readonly fvg = new FvgDetector();
   private readonly liquidity: LiquidityDetector;
   private readonly pd = new PremiumDiscount();
-  /**
-   * Events of the candle being processed. When a candle emits, this very array is handed to the caller and
-   * a fresh one takes its place: cheaper than `slice()` + `length = 0` (setting length is a runtime call).
-   * A candle without events returns a fresh empty array instead (see `update`).
-   */
-  private scratch: SmcEvent[] = [];
+  /** Builds the event objects of `update`/`step`. */
+  private readonly collector = new EventCollector();
   /** L (cached: read on every candle). */
   private readonly L: number;
 
@@ -79,7 +76,12 @@ export class SmcEngine {
     this.rv = new Float64Array(cap);
     this.rt = new Float64Array(cap);
     this.structure = new StructureDetector(this.options.closeBreak);
-    this.obs = new OrderBlockDetector(this.options.maxOrderBlocksPerSide, this.options.closeMitigation);
+    this.obs = new OrderBlockDetector(this.options.maxOrderBlocksPerSide, this.options.closeMitigation, {
+      h: this.rh,
+      l: this.rl,
+      t: this.rt,
+      mask: this.mask,
+    });
     this.liquidity = new LiquidityDetector(
       this.options.atrPeriod,
       this.options.liquidityTolerance,
@@ -114,6 +116,12 @@ export class SmcEngine {
    * leaves the engine unchanged.
    */
   update(bar: SmcBar): readonly SmcEvent[] {
+    this.feedBar(this.collector, bar);
+    return this.collector.take();
+  }
+
+  /** `update` into a sink (see `feed`): the same checks, no event objects. */
+  feedBar(sink: SmcSink, bar: SmcBar): void {
     if (bar.closed === false) {
       throw new DataError(
         'SMC input candle rejected: the candle is not closed (the forming bar is not fed)',
@@ -123,11 +131,21 @@ export class SmcEngine {
         },
       );
     }
-    return this.step(bar.openTime, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.feed(sink, bar.openTime, bar.open, bar.high, bar.low, bar.close, bar.volume);
   }
 
   /** Same as `update` with plain numbers (no object needed). */
   step(time: number, o: number, h: number, l: number, c: number, v: number): readonly SmcEvent[] {
+    this.feed(this.collector, time, o, h, l, c, v);
+    return this.collector.take();
+  }
+
+  /**
+   * Same as `step`, but what the candle decides goes to `sink` as calls (in the order `update` would
+   * return the events) instead of being built into event objects: for a consumer that reads a few fields
+   * (the SMC strategy). The same input checks apply.
+   */
+  feed(sink: SmcSink, time: number, o: number, h: number, l: number, c: number, v: number): void {
     if (
       !(
         Number.isFinite(o) &&
@@ -159,11 +177,10 @@ export class SmcEngine {
     this.rc[at] = c;
     this.rv[at] = v;
     this.rt[at] = time;
-    const out = this.scratch;
 
-    this.liquidity.onCandle(t, time, h, l, c, out);
-    this.obs.onCandle(t, time, o, h, l, c, out);
-    this.fvg.onCandle(t, time, h, l, out);
+    this.liquidity.onCandle(t, time, h, l, c, sink);
+    this.obs.onCandle(t, time, o, h, l, c, sink);
+    this.fvg.onCandle(t, time, h, l, sink);
     if (t >= 2) {
       const a = (t - 2) & m;
       const b = (t - 1) & m;
@@ -177,7 +194,7 @@ export class SmcEngine {
         this.rt[b] as number,
         h,
         l,
-        out,
+        sink,
       );
     }
 
@@ -210,22 +227,30 @@ export class SmcEngine {
       if (isHigh) side = 1;
       else if (isLow) side = -1;
       if (side !== 0) {
-        const changed = this.swings.offer(side, i, this.rt[ai] as number, side === 1 ? hi : li, t, time, out);
+        const changed = this.swings.offer(
+          side,
+          i,
+          this.rt[ai] as number,
+          side === 1 ? hi : li,
+          t,
+          time,
+          sink,
+        );
         if ((changed & SWING_FINALISED) !== 0) {
           const f = this.swings.lastFinal as SwingPoint;
-          this.liquidity.onFinal(f, t, time, out);
-          this.pd.onFinal(f, t, time, c, out);
+          this.liquidity.onFinal(f, t, time, sink);
+          this.pd.onFinal(f, t, time, c, sink);
         }
         if ((changed & SWING_PENDING_CHANGED) !== 0) {
           const p = this.swings.pending as SwingPoint;
           this.structure.onSwing(p.side, p.row, p.time, p.level);
-          this.obs.onPivot(p.side, p.row);
+          this.obs.onPivot(p.side, p.row, t);
           this.liquidity.onPending(p.side);
         }
       }
     }
 
-    const breaks = this.structure.check(t, time, h, l, c, out);
+    const breaks = this.structure.check(t, time, h, l, c, sink);
     if (breaks !== 0) {
       const v1 = t >= 1 ? (this.rv[(t - 1) & m] as number) : 0;
       const v2 = t >= 2 ? (this.rv[(t - 2) & m] as number) : 0;
@@ -237,16 +262,11 @@ export class SmcEngine {
       const pl = t >= 1 ? (this.rl[p] as number) : l;
       const pt = t >= 1 ? (this.rt[p] as number) : time;
       if ((breaks & BREAK_UP) !== 0)
-        this.obs.create(1, this.structure.high.row, t, time, ph, pl, pt, A + B, strength, out);
+        this.obs.create(1, this.structure.high.row, t, time, ph, pl, pt, A + B, strength, sink);
       if ((breaks & BREAK_DOWN) !== 0)
-        this.obs.create(-1, this.structure.low.row, t, time, ph, pl, pt, A + B, strength, out);
+        this.obs.create(-1, this.structure.low.row, t, time, ph, pl, pt, A + B, strength, sink);
     }
     this.obs.pushRow(t, h, l, time);
-    this.pd.onClose(t, time, c, out);
-    // Not a shared frozen empty array: a frozen array has another elements kind, and a consumer looping
-    // over both kinds (for…of in the strategy) leaves the fast path; an empty literal is nearly free.
-    if (out.length === 0) return [];
-    this.scratch = [];
-    return out;
+    this.pd.onClose(t, time, c, sink);
   }
 }

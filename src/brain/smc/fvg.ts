@@ -1,5 +1,6 @@
-import { KeyedMinHeap } from './heap.js';
-import type { Dir, FvgEvent, SmcEvent } from './types.js';
+import { KeyedQueue } from './queue.js';
+import type { SmcSink } from './sink.js';
+import type { Dir } from './types.js';
 
 interface Gap {
   readonly id: number;
@@ -13,8 +14,9 @@ interface Gap {
 
 /**
  * Fair value gaps (spec section 4, = ref). At candle t the middle row t − 1 is tested; open gaps wait in
- * heaps ordered by the edge that must be reached, so each candle pops only the gaps it touches
- * (O(log open gaps) per event, nothing per untouched gap).
+ * queues ordered by the edge that must be reached, so each candle pops only the gaps it touches (O(1)
+ * per pop, nothing per untouched gap; a push is O(1) when the gap's edge is the nearest to price, the
+ * usual case: see KeyedQueue).
  *
  * mitigated = first later candle touching the near edge (bullish l ≤ top, bearish h ≥ bottom);
  * filled = first candle (the mitigating one or later) trading beyond the far edge (bullish l < bottom,
@@ -22,33 +24,33 @@ interface Gap {
  */
 export class FvgDetector {
   /** Bullish gaps waiting for l ≤ top: keyed by −top (largest top first). */
-  private readonly bullMit = new KeyedMinHeap<Gap>();
+  private readonly bullMit = new KeyedQueue<Gap>();
   /** Bullish gaps waiting for l < bottom: keyed by −bottom. */
-  private readonly bullFill = new KeyedMinHeap<Gap>();
+  private readonly bullFill = new KeyedQueue<Gap>();
   /** Bearish gaps waiting for h ≥ bottom: keyed by bottom. */
-  private readonly bearMit = new KeyedMinHeap<Gap>();
+  private readonly bearMit = new KeyedQueue<Gap>();
   /** Bearish gaps waiting for h > top: keyed by top. */
-  private readonly bearFill = new KeyedMinHeap<Gap>();
+  private readonly bearFill = new KeyedQueue<Gap>();
   private nextId = 0;
 
   /** Test the gaps created before candle t against it. */
-  onCandle(t: number, tTime: number, h: number, l: number, out: SmcEvent[]): void {
+  onCandle(t: number, tTime: number, h: number, l: number, sink: SmcSink): void {
     const bm = this.bullMit;
     while (bm.length > 0 && -bm.peekKey() >= l) {
       const g = bm.pop();
-      out.push(gapEvent('mitigated', g, t, tTime));
+      sink.fvg('mitigated', g, t, tTime);
       this.bullFill.push(-g.bottom, g);
     }
     const bf = this.bullFill;
-    while (bf.length > 0 && -bf.peekKey() > l) out.push(gapEvent('filled', bf.pop(), t, tTime));
+    while (bf.length > 0 && -bf.peekKey() > l) sink.fvg('filled', bf.pop(), t, tTime);
     const sm = this.bearMit;
     while (sm.length > 0 && sm.peekKey() <= h) {
       const g = sm.pop();
-      out.push(gapEvent('mitigated', g, t, tTime));
+      sink.fvg('mitigated', g, t, tTime);
       this.bearFill.push(g.top, g);
     }
     const sf = this.bearFill;
-    while (sf.length > 0 && sf.peekKey() < h) out.push(gapEvent('filled', sf.pop(), t, tTime));
+    while (sf.length > 0 && sf.peekKey() < h) sink.fvg('filled', sf.pop(), t, tTime);
   }
 
   /**
@@ -65,7 +67,7 @@ export class FvgDetector {
     midTime: number,
     h: number,
     l: number,
-    out: SmcEvent[],
+    sink: SmcSink,
   ): void {
     if (cMid > oMid && hPrev2 < l) {
       const g: Gap = {
@@ -78,7 +80,7 @@ export class FvgDetector {
         createdRow: t,
       };
       this.bullMit.push(-g.top, g);
-      out.push(gapEvent('created', g, t, tTime));
+      sink.fvg('created', g, t, tTime);
     } else if (cMid < oMid && lPrev2 > h) {
       const g: Gap = {
         id: this.nextId++,
@@ -90,23 +92,7 @@ export class FvgDetector {
         createdRow: t,
       };
       this.bearMit.push(g.bottom, g);
-      out.push(gapEvent('created', g, t, tTime));
+      sink.fvg('created', g, t, tTime);
     }
   }
-}
-
-function gapEvent(action: FvgEvent['action'], g: Gap, t: number, tTime: number): FvgEvent {
-  return {
-    type: 'fvg',
-    action,
-    id: g.id,
-    direction: g.direction,
-    row: g.row,
-    time: g.time,
-    top: g.top,
-    bottom: g.bottom,
-    createdRow: g.createdRow,
-    decidedRow: t,
-    decidedTime: tTime,
-  };
 }

@@ -14,5 +14,7 @@ export {
   type LiquidityRow,
 } from './batch.js';
 export type { PdState } from './premium-discount.js';
+export { EventCollector } from './sink.js';
+export type { SmcSink, SwingPoint, PivotView, BlockView, GapView, PoolView } from './sink.js';
 export { zoneOf } from './premium-discount.js';
 export type * from './types.js';

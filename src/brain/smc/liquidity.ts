@@ -1,5 +1,5 @@
-import type { Dir, LiquidityEvent, SmcEvent } from './types.js';
-import type { SwingPoint } from './swings.js';
+import type { SmcSink, SwingPoint } from './sink.js';
+import type { Dir } from './types.js';
 
 interface Pool {
   readonly id: number;
@@ -52,7 +52,7 @@ export class LiquidityDetector {
   }
 
   /** Candle t: ATR, then take-tests of the pools that existed before t, then the running extremes. */
-  onCandle(t: number, tTime: number, h: number, l: number, c: number, out: SmcEvent[]): void {
+  onCandle(t: number, tTime: number, h: number, l: number, c: number, sink: SmcSink): void {
     const pc = this.prevClose;
     const tr = Number.isNaN(pc) ? h - l : Math.max(h - l, Math.abs(h - pc), Math.abs(l - pc));
     this.prevClose = c;
@@ -65,27 +65,40 @@ export class LiquidityDetector {
       this.atr = (this.atr * (n - 1) + tr) / n;
     }
 
+    // taken pools leave the list (compacted in place, order kept); the threshold is recomputed on the way
     if (h >= this.minBuyThreshold) {
       const list = this.buy;
-      for (let k = 0; k < list.length;) {
+      const n = list.length;
+      let kept = 0;
+      let min = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < n; k++) {
         const p = list[k] as Pool;
         if (h >= p.threshold) {
-          list.splice(k, 1);
-          if (p.members >= 2) out.push(poolEvent('taken', p, t, tTime, c < p.sum / p.members));
-        } else k++;
+          if (p.members >= 2) sink.liquidity('taken', p, t, tTime, c < p.sum / p.members);
+        } else {
+          list[kept++] = p;
+          if (p.threshold < min) min = p.threshold;
+        }
       }
-      this.minBuyThreshold = extremeThreshold(list, 1);
+      while (list.length > kept) list.pop();
+      this.minBuyThreshold = min;
     }
     if (l <= this.maxSellThreshold) {
       const list = this.sell;
-      for (let k = 0; k < list.length;) {
+      const n = list.length;
+      let kept = 0;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let k = 0; k < n; k++) {
         const p = list[k] as Pool;
         if (l <= p.threshold) {
-          list.splice(k, 1);
-          if (p.members >= 2) out.push(poolEvent('taken', p, t, tTime, c > p.sum / p.members));
-        } else k++;
+          if (p.members >= 2) sink.liquidity('taken', p, t, tTime, c > p.sum / p.members);
+        } else {
+          list[kept++] = p;
+          if (p.threshold > max) max = p.threshold;
+        }
       }
-      this.maxSellThreshold = extremeThreshold(list, -1);
+      while (list.length > kept) list.pop();
+      this.maxSellThreshold = max;
     }
     if (h > this.runMaxHigh) this.runMaxHigh = h;
     if (l < this.runMinLow) this.runMinLow = l;
@@ -98,7 +111,7 @@ export class LiquidityDetector {
   }
 
   /** A swing became final at candle t. */
-  onFinal(s: SwingPoint, t: number, tTime: number, out: SmcEvent[]): void {
+  onFinal(s: SwingPoint, t: number, tTime: number, sink: SmcSink): void {
     const tol = this.tolerance * this.atr;
     const buySide = s.side === 1;
     if (buySide ? this.runMaxHigh >= s.level + tol : this.runMinLow <= s.level - tol) return;
@@ -108,12 +121,12 @@ export class LiquidityDetector {
         p.sum += s.level;
         p.members++;
         p.lastMemberRow = s.row;
-        out.push(poolEvent(p.members === 2 ? 'formed' : 'grew', p, t, tTime, null));
+        sink.liquidity(p.members === 2 ? 'formed' : 'grew', p, t, tTime, null);
         return;
       }
     }
-    if (list.length >= this.maxOpen) list.shift();
-    list.push({
+    const dropped = list.length >= this.maxOpen ? list.shift() : undefined;
+    const pool: Pool = {
       id: this.nextId++,
       side: s.side,
       anchorRow: s.row,
@@ -124,9 +137,19 @@ export class LiquidityDetector {
       sum: s.level,
       members: 1,
       lastMemberRow: s.row,
-    });
-    if (buySide) this.minBuyThreshold = extremeThreshold(list, 1);
-    else this.maxSellThreshold = extremeThreshold(list, -1);
+    };
+    list.push(pool);
+    // the extreme moves with the new pool; a full rescan only when the dropped pool held it
+    if (buySide)
+      this.minBuyThreshold =
+        dropped?.threshold === this.minBuyThreshold
+          ? extremeThreshold(list, 1)
+          : Math.min(this.minBuyThreshold, pool.threshold);
+    else
+      this.maxSellThreshold =
+        dropped?.threshold === this.maxSellThreshold
+          ? extremeThreshold(list, -1)
+          : Math.max(this.maxSellThreshold, pool.threshold);
   }
 }
 
@@ -134,29 +157,4 @@ function extremeThreshold(list: readonly Pool[], side: Dir): number {
   let x = side === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   for (const p of list) x = side === 1 ? Math.min(x, p.threshold) : Math.max(x, p.threshold);
   return x;
-}
-
-function poolEvent(
-  action: LiquidityEvent['action'],
-  p: Pool,
-  t: number,
-  tTime: number,
-  sweep: boolean | null,
-): LiquidityEvent {
-  return {
-    type: 'liquidity',
-    action,
-    id: p.id,
-    side: p.side === 1 ? 'buy' : 'sell',
-    row: p.anchorRow,
-    time: p.anchorTime,
-    anchorLevel: p.anchorLevel,
-    tolerance: p.tolerance,
-    level: p.sum / p.members,
-    members: p.members,
-    lastMemberRow: p.lastMemberRow,
-    sweep,
-    decidedRow: t,
-    decidedTime: tTime,
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * The streaming detectors use monotonic deques, heaps and skip thresholds to stay O(1) amortised per
+ * The streaming detectors use running extremes, sorted queues and skip thresholds to stay O(1) amortised per
  * candle. This file checks them against a literal, slow transcription of ../shared/reference/smc-spec.md
  * (sections 1–4: every window and every range scanned in full) on random tick-rounded series full of ties
  * and on real ETHUSDT 15m klines from ../shared/data/klines/.

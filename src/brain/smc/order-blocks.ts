@@ -1,5 +1,5 @@
-import { MonotonicDeque } from './deque.js';
-import type { Dir, OrderBlockEvent, SmcEvent } from './types.js';
+import type { SmcSink } from './sink.js';
+import type { Dir } from './types.js';
 
 interface Block {
   readonly id: number;
@@ -15,30 +15,81 @@ interface Block {
   mitigated: boolean;
 }
 
+/** The engine's ring of recent candles (row r at index r & mask). */
+export interface CandleRing {
+  readonly h: Float64Array;
+  readonly l: Float64Array;
+  readonly t: Float64Array;
+  readonly mask: number;
+}
+
 /**
  * Order blocks (spec section 3). The OB candle of a bullish break of swing high s at candle t is the
- * lowest low strictly between s and t (latest on ties): a monotonic deque of lows, pruned through the row
- * of the latest swing high, holds it at its front, so creation is O(1) amortised. Live blocks are kept
- * per side (at most `maxPerSide`) and tested against every later candle: active → mitigated (breaker) →
+ * lowest low strictly between s and t (latest on ties): a running minimum of the lows since the latest
+ * swing high, restarted when that swing changes, so creation is O(1). A swing becomes known L candles
+ * after its row, so the restart rescans those L − 1 rows from the engine's ring. Live blocks are kept per
+ * side (at most `maxPerSide`) and tested against every later candle: active → mitigated (breaker) →
  * invalidated.
  */
 export class OrderBlockDetector {
-  /** Lows of rows after the latest swing high (front = lowest, latest on ties). */
-  private readonly lowsSinceHigh = new MonotonicDeque(false, true);
-  /** Highs of rows after the latest swing low (front = highest, latest on ties). */
-  private readonly highsSinceLow = new MonotonicDeque(true, true);
+  /** Lowest low of the rows after the latest swing high (latest on ties): row (−1: none), high, time. */
+  private minLow = Number.POSITIVE_INFINITY;
+  private minLowRow = -1;
+  private minLowHigh = 0;
+  private minLowTime = 0;
+  /** Highest high of the rows after the latest swing low (latest on ties): row (−1: none), low, time. */
+  private maxHigh = Number.NEGATIVE_INFINITY;
+  private maxHighRow = -1;
+  private maxHighLow = 0;
+  private maxHighTime = 0;
   private readonly live: [Block[], Block[]] = [[], []];
   private nextId = 0;
 
   constructor(
     private readonly maxPerSide: number,
     private readonly closeMitigation: boolean,
+    private readonly ring: CandleRing,
   ) {}
 
-  /** A new latest swing (pending or replacement) at `row`: rows up to it can no longer hold an OB. */
-  onPivot(side: Dir, row: number): void {
-    if (side === 1) this.lowsSinceHigh.dropThrough(row);
-    else this.highsSinceLow.dropThrough(row);
+  /**
+   * A new latest swing (pending or replacement) at `row`, known at candle t (before `pushRow(t)`): rows up
+   * to it can no longer hold an OB; the extreme restarts over rows row + 1 … t − 1 (still in the ring).
+   */
+  onPivot(side: Dir, row: number, t: number): void {
+    const { h, l, t: times, mask } = this.ring;
+    if (side === 1) {
+      let min = Number.POSITIVE_INFINITY;
+      let minRow = -1;
+      for (let r = row + 1; r < t; r++) {
+        const x = l[r & mask] as number;
+        if (x <= min) {
+          min = x;
+          minRow = r;
+        }
+      }
+      this.minLow = min;
+      this.minLowRow = minRow;
+      if (minRow >= 0) {
+        this.minLowHigh = h[minRow & mask] as number;
+        this.minLowTime = times[minRow & mask] as number;
+      }
+    } else {
+      let max = Number.NEGATIVE_INFINITY;
+      let maxRow = -1;
+      for (let r = row + 1; r < t; r++) {
+        const x = h[r & mask] as number;
+        if (x >= max) {
+          max = x;
+          maxRow = r;
+        }
+      }
+      this.maxHigh = max;
+      this.maxHighRow = maxRow;
+      if (maxRow >= 0) {
+        this.maxHighLow = l[maxRow & mask] as number;
+        this.maxHighTime = times[maxRow & mask] as number;
+      }
+    }
   }
 
   /**
@@ -52,44 +103,61 @@ export class OrderBlockDetector {
   private bearBreakerMaxBottom = Number.NEGATIVE_INFINITY;
 
   /** Lifecycle tests of the blocks created before candle t. */
-  onCandle(t: number, tTime: number, o: number, h: number, l: number, c: number, out: SmcEvent[]): void {
+  onCandle(t: number, tTime: number, o: number, h: number, l: number, c: number, sink: SmcSink): void {
     const bullLow = this.closeMitigation ? Math.min(o, c) : l;
     if (bullLow < this.bullActiveMaxBottom || h > this.bullBreakerMinTop) {
+      // invalidated blocks leave the list (compacted in place, order kept); thresholds recomputed on the way
       const bull = this.live[0];
-      for (let k = 0; k < bull.length;) {
+      const n = bull.length;
+      let kept = 0;
+      let activeMaxBottom = Number.NEGATIVE_INFINITY;
+      let breakerMinTop = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < n; k++) {
         const b = bull[k] as Block;
         if (b.mitigated) {
           if (h > b.top) {
-            out.push(blockEvent('invalidated', b, t, tTime));
-            bull.splice(k, 1);
+            sink.orderBlock('invalidated', b, t, tTime);
             continue;
           }
         } else if (bullLow < b.bottom) {
           b.mitigated = true;
-          out.push(blockEvent('mitigated', b, t, tTime));
+          sink.orderBlock('mitigated', b, t, tTime);
         }
-        k++;
+        bull[kept++] = b;
+        if (b.mitigated) {
+          if (b.top < breakerMinTop) breakerMinTop = b.top;
+        } else if (b.bottom > activeMaxBottom) activeMaxBottom = b.bottom;
       }
-      this.refreshThresholds(1);
+      while (bull.length > kept) bull.pop();
+      this.bullActiveMaxBottom = activeMaxBottom;
+      this.bullBreakerMinTop = breakerMinTop;
     }
     const bearHigh = this.closeMitigation ? Math.max(o, c) : h;
     if (bearHigh > this.bearActiveMinTop || l < this.bearBreakerMaxBottom) {
       const bear = this.live[1];
-      for (let k = 0; k < bear.length;) {
+      const n = bear.length;
+      let kept = 0;
+      let activeMinTop = Number.POSITIVE_INFINITY;
+      let breakerMaxBottom = Number.NEGATIVE_INFINITY;
+      for (let k = 0; k < n; k++) {
         const b = bear[k] as Block;
         if (b.mitigated) {
           if (l < b.bottom) {
-            out.push(blockEvent('invalidated', b, t, tTime));
-            bear.splice(k, 1);
+            sink.orderBlock('invalidated', b, t, tTime);
             continue;
           }
         } else if (bearHigh > b.top) {
           b.mitigated = true;
-          out.push(blockEvent('mitigated', b, t, tTime));
+          sink.orderBlock('mitigated', b, t, tTime);
         }
-        k++;
+        bear[kept++] = b;
+        if (b.mitigated) {
+          if (b.bottom > breakerMaxBottom) breakerMaxBottom = b.bottom;
+        } else if (b.top < activeMinTop) activeMinTop = b.top;
       }
-      this.refreshThresholds(-1);
+      while (bear.length > kept) bear.pop();
+      this.bearActiveMinTop = activeMinTop;
+      this.bearBreakerMaxBottom = breakerMaxBottom;
     }
   }
 
@@ -129,28 +197,24 @@ export class OrderBlockDetector {
     prevTime: number,
     volume: number,
     strength: number,
-    out: SmcEvent[],
+    sink: SmcSink,
   ): void {
     let row = t - 1;
     let time = prevTime;
     let top = prevHigh;
     let bottom = prevLow;
     if (direction === 1) {
-      const q = this.lowsSinceHigh;
-      if (q.length > 0 && q.frontRow() > pivotRow) {
-        row = q.frontRow();
-        time = q.frontTime();
-        bottom = q.frontValue();
-        top = q.frontAux();
+      if (this.minLowRow > pivotRow) {
+        row = this.minLowRow;
+        time = this.minLowTime;
+        bottom = this.minLow;
+        top = this.minLowHigh;
       }
-    } else {
-      const q = this.highsSinceLow;
-      if (q.length > 0 && q.frontRow() > pivotRow) {
-        row = q.frontRow();
-        time = q.frontTime();
-        top = q.frontValue();
-        bottom = q.frontAux();
-      }
+    } else if (this.maxHighRow > pivotRow) {
+      row = this.maxHighRow;
+      time = this.maxHighTime;
+      top = this.maxHigh;
+      bottom = this.maxHighLow;
     }
     const block: Block = {
       id: this.nextId++,
@@ -166,37 +230,36 @@ export class OrderBlockDetector {
       mitigated: false,
     };
     const list = this.live[direction === 1 ? 0 : 1];
+    let evicted = false;
     if (list.length >= this.maxPerSide) {
       const old = list.shift();
-      if (old !== undefined) out.push(blockEvent('evicted', old, t, tTime));
+      if (old !== undefined) {
+        evicted = true;
+        sink.orderBlock('evicted', old, t, tTime);
+      }
     }
     list.push(block);
-    this.refreshThresholds(direction);
-    out.push(blockEvent('created', block, t, tTime));
+    // a new block is active: it can only widen its side's active threshold (an eviction: recompute)
+    if (evicted) this.refreshThresholds(direction);
+    else if (direction === 1) {
+      if (bottom > this.bullActiveMaxBottom) this.bullActiveMaxBottom = bottom;
+    } else if (top < this.bearActiveMinTop) this.bearActiveMinTop = top;
+    sink.orderBlock('created', block, t, tTime);
   }
 
   /** Add candle t to the since-swing extremes (after `create`). */
   pushRow(t: number, h: number, l: number, time: number): void {
-    this.lowsSinceHigh.push(t, l, h, time);
-    this.highsSinceLow.push(t, h, l, time);
+    if (l <= this.minLow) {
+      this.minLow = l;
+      this.minLowRow = t;
+      this.minLowHigh = h;
+      this.minLowTime = time;
+    }
+    if (h >= this.maxHigh) {
+      this.maxHigh = h;
+      this.maxHighRow = t;
+      this.maxHighLow = l;
+      this.maxHighTime = time;
+    }
   }
-}
-
-function blockEvent(action: OrderBlockEvent['action'], b: Block, t: number, tTime: number): OrderBlockEvent {
-  return {
-    type: 'orderBlock',
-    action,
-    id: b.id,
-    direction: b.direction,
-    row: b.row,
-    time: b.time,
-    top: b.top,
-    bottom: b.bottom,
-    volume: b.volume,
-    strength: b.strength,
-    createdRow: b.createdRow,
-    pivotRow: b.pivotRow,
-    decidedRow: t,
-    decidedTime: tTime,
-  };
 }

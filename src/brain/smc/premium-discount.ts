@@ -1,5 +1,5 @@
-import type { PdZone, SmcEvent } from './types.js';
-import type { SwingPoint } from './swings.js';
+import type { SmcSink, SwingPoint } from './sink.js';
+import type { PdZone } from './types.js';
 
 /** Current premium/discount state (spec section 6). */
 export interface PdState {
@@ -51,7 +51,7 @@ export class PremiumDiscount {
     return this.cached;
   }
 
-  onFinal(s: SwingPoint, t: number, tTime: number, c: number, out: SmcEvent[]): void {
+  onFinal(s: SwingPoint, t: number, tTime: number, c: number, sink: SmcSink): void {
     if (s.side === 1) this.high = s;
     else this.low = s;
     const hi = this.high;
@@ -63,10 +63,10 @@ export class PremiumDiscount {
     const position = (c - lo.level) / (hi.level - lo.level);
     const zone = zoneOf(position);
     this.zone = zone;
-    out.push(this.event('range', hi, lo, position, zone, t, tTime));
+    sink.range('range', hi, lo, position, zone, t, tTime);
   }
 
-  onClose(t: number, tTime: number, c: number, out: SmcEvent[]): void {
+  onClose(t: number, tTime: number, c: number, sink: SmcSink): void {
     const hi = this.high;
     const lo = this.low;
     this.cached = null;
@@ -81,33 +81,7 @@ export class PremiumDiscount {
     this.closeZone = zone;
     if (zone !== this.zone) {
       this.zone = zone;
-      out.push(this.event('zone', hi, lo, position, zone, t, tTime));
+      sink.range('zone', hi, lo, position, zone, t, tTime);
     }
-  }
-
-  private event(
-    action: 'range' | 'zone',
-    hi: SwingPoint,
-    lo: SwingPoint,
-    position: number,
-    zone: PdZone,
-    t: number,
-    tTime: number,
-  ): SmcEvent {
-    const newer = hi.row > lo.row ? hi : lo;
-    return {
-      type: 'range',
-      action,
-      lowRow: lo.row,
-      low: lo.level,
-      highRow: hi.row,
-      high: hi.level,
-      position,
-      zone,
-      row: newer.row,
-      time: newer.time,
-      decidedRow: t,
-      decidedTime: tTime,
-    };
   }
 }

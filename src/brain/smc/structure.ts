@@ -1,4 +1,5 @@
-import type { Dir, SmcEvent } from './types.js';
+import type { SmcSink } from './sink.js';
+import type { Dir } from './types.js';
 
 /** The latest swing high or low for break tests (spec section 2). */
 interface Pivot {
@@ -31,37 +32,19 @@ export class StructureDetector {
   }
 
   /** Test candle t; returns BREAK_UP and/or BREAK_DOWN. Bullish is checked first. */
-  check(t: number, tTime: number, h: number, l: number, c: number, out: SmcEvent[]): number {
+  check(t: number, tTime: number, h: number, l: number, c: number, sink: SmcSink): number {
     let result = 0;
     const H = this.high;
     if (!H.broken && (this.closeBreak ? c : h) > H.level) {
       H.broken = true;
-      out.push({
-        type: 'structure',
-        direction: 1,
-        kind: this.trend === -1 ? 'CHOCH' : 'BOS',
-        level: H.level,
-        row: H.row,
-        time: H.time,
-        decidedRow: t,
-        decidedTime: tTime,
-      });
+      sink.structure(1, this.trend === -1 ? 'CHOCH' : 'BOS', H, t, tTime);
       this.trend = 1;
       result |= BREAK_UP;
     }
     const Lw = this.low;
     if (!Lw.broken && (this.closeBreak ? c : l) < Lw.level) {
       Lw.broken = true;
-      out.push({
-        type: 'structure',
-        direction: -1,
-        kind: this.trend === 1 ? 'CHOCH' : 'BOS',
-        level: Lw.level,
-        row: Lw.row,
-        time: Lw.time,
-        decidedRow: t,
-        decidedTime: tTime,
-      });
+      sink.structure(-1, this.trend === 1 ? 'CHOCH' : 'BOS', Lw, t, tTime);
       this.trend = -1;
       result |= BREAK_DOWN;
     }

@@ -1,14 +1,7 @@
-import type { Dir, SmcEvent, SwingEvent } from './types.js';
+import type { SmcSink, SwingPoint } from './sink.js';
+import type { Dir } from './types.js';
 
-/** A swing known to the detector (pending or final). */
-export interface SwingPoint {
-  readonly side: Dir;
-  readonly row: number;
-  readonly time: number;
-  readonly level: number;
-  /** Row at which it became known (row + L). */
-  readonly detectedRow: number;
-}
+export type { SwingPoint } from './sink.js';
 
 /** What one candidate test changed (bit flags). */
 export const SWING_PENDING_CHANGED = 1;
@@ -17,7 +10,7 @@ export const SWING_FINALISED = 2;
 /**
  * Alternation of swing candidates (spec section 1, step 2): one pending swing; a same-side candidate
  * replaces it only when strictly more extreme; an opposite candidate finalises it and becomes pending.
- * The candidate test itself (window extremes) is done by the engine with monotonic deques.
+ * The candidate test itself (window extremes) is done by the engine on its ring of recent candles.
  */
 export class SwingAlternation {
   pending: SwingPoint | null = null;
@@ -35,7 +28,7 @@ export class SwingAlternation {
     level: number,
     t: number,
     tTime: number,
-    out: SmcEvent[],
+    sink: SmcSink,
   ): number {
     const p = this.pending;
     if (p !== null && p.side === side && !(side === 1 ? level > p.level : level < p.level)) return 0;
@@ -43,39 +36,18 @@ export class SwingAlternation {
     const cand: SwingPoint = { side, row, time, level, detectedRow: t };
     if (p === null) {
       this.pending = cand;
-      out.push(swingEvent('pending', cand, t, tTime, null));
+      sink.swing('pending', cand, t, tTime, null);
       return SWING_PENDING_CHANGED;
     }
     if (p.side === side) {
       this.pending = cand;
-      out.push(swingEvent('replaced', cand, t, tTime, p.row));
+      sink.swing('replaced', cand, t, tTime, p.row);
       return SWING_PENDING_CHANGED;
     }
     this.lastFinal = p;
-    out.push(swingEvent('final', p, t, tTime, null));
+    sink.swing('final', p, t, tTime, null);
     this.pending = cand;
-    out.push(swingEvent('pending', cand, t, tTime, null));
+    sink.swing('pending', cand, t, tTime, null);
     return SWING_PENDING_CHANGED | SWING_FINALISED;
   }
-}
-
-function swingEvent(
-  action: SwingEvent['action'],
-  s: SwingPoint,
-  t: number,
-  tTime: number,
-  replacesRow: number | null,
-): SwingEvent {
-  return {
-    type: 'swing',
-    action,
-    side: s.side,
-    row: s.row,
-    time: s.time,
-    level: s.level,
-    detectedRow: s.detectedRow,
-    replacesRow,
-    decidedRow: t,
-    decidedTime: tTime,
-  };
 }
