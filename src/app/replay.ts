@@ -367,9 +367,10 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     engineStarted = true;
     const streams = plan.symbols.flatMap((s) => {
       const l = s.toLowerCase();
-      return klines
-        ? [`${l}@markPrice@1s`, `${l}@kline_${plan.interval}`, `${l}@bookTicker`]
-        : feedStreams(s);
+      if (!klines) return feedStreams(s, config.market);
+      // spot has no mark price stream (feedStreams)
+      const kline = [`${l}@kline_${plan.interval}`, `${l}@bookTicker`];
+      return config.market === 'spot' ? kline : [`${l}@markPrice@1s`, ...kline];
     });
     let connected: (() => void) | undefined;
     const up = new Promise<void>((resolve) => (connected = resolve));

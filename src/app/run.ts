@@ -220,6 +220,7 @@ export async function runLive(o: RunOptions): Promise<RunResult> {
   live.engine = engine;
   const feed = new BinanceMarketFeed({
     wsBaseUrl: wsUrl,
+    market: config.market,
     symbols: config.symbols,
     clock: wall,
     scheduler: wall,

@@ -67,6 +67,8 @@ import {
   protectiveLevels,
   RECOVERED_FILL_PREFIX,
   type ReconcileConfig,
+  spotPositionCost,
+  spotPositions,
   type TradeHistory,
 } from './reconcile.js';
 
@@ -694,10 +696,14 @@ export class TradeEngine {
     if (instrument?.market !== 'spot') return fill;
     let qty = Decimal.parse(fill.quantity);
     let commission = fill.commission;
+    let commissionAsset = fill.commissionAsset;
     if (fill.commissionAsset === instrument.baseAsset) {
       const c = Decimal.parse(fill.commission);
       qty = fill.side === 'BUY' ? qty.sub(c) : qty.add(c);
-      commission = '0';
+      // the base kept by the venue was paid for in quote: a fee of the position at the fill's price
+      // (the wallet then follows the venue's quote balance, which the risk gate sizes spot buys on)
+      commission = c.mul(Decimal.parse(fill.price)).toString();
+      commissionAsset = instrument.quoteAsset;
       const meta = this.meta.get(fill.symbol);
       if (meta !== undefined && role === 'entry') meta.baseFees = meta.baseFees.add(c);
     }
@@ -711,10 +717,17 @@ export class TradeEngine {
           `spot remainder ${rest.toString()} ${instrument.baseAsset} is below one lot: written off the book at ${fill.price}`,
         );
         qty = pos.quantity;
+        // booked as sold at the fill's price, but it stays at the venue as base: its value never reaches
+        // the quote wallet, so it is charged as a fee (the wallet keeps following the venue's quote)
+        if (commissionAsset === instrument.quoteAsset) {
+          commission = Decimal.parse(commission)
+            .add(rest.mul(Decimal.parse(fill.price)))
+            .toString();
+        }
       }
     }
     if (qty.sign() <= 0) return fill; // let the book refuse it loudly
-    return { ...fill, quantity: qty.toString(), commission };
+    return { ...fill, quantity: qty.toString(), commission, commissionAsset };
   }
 
   /** Spot: the part of `quantity` a market sell can carry (rounded down to the lot step; 0 below minQty). */
@@ -962,6 +975,7 @@ export class TradeEngine {
     const foreign: string[] = [];
     const reprotected: string[] = [];
     let recoveredFills = 0;
+    const recoveredList: Fill[] = [];
     const journalStatus = new Map(journalOpen.map((o) => [o.clientOrderId, o]));
     for (const f of journalFills) {
       const k = `${f.symbol}:${f.tradeId}:${f.clientOrderId}`;
@@ -1051,9 +1065,43 @@ export class TradeEngine {
         this.seenFills.add(`${fill.symbol}:${fill.tradeId}:${fill.clientOrderId}`);
         this.addFilled(id, fill.quantity);
         this.recovered.set(id, (this.recovered.get(id) ?? Decimal.ZERO).add(missing));
+        recoveredList.push(fill);
         this.bus.publish('FILL', fill); // journaled once: (client order id, trade id) is deterministic
       }
       this.applyOrderEvent(o);
+    }
+
+    // 2b. spot: the venue reports no positions (a holding is a balance); ours are derived from the last
+    // known position (book, else our fills), the base balance and our open stop-loss (reconcile.ts)
+    let spotCost = Decimal.ZERO;
+    if ([...this.instruments.values()].some((i) => i.market === 'spot')) {
+      const spot = spotPositions({
+        instruments: this.instruments.values(),
+        balances,
+        openOrders: venueOpen,
+        fills: [...journalFills, ...recoveredList],
+        signals,
+        prefix,
+        known: (symbol) => {
+          const b = this.book.get(symbol);
+          return b !== undefined && b.quantity.sign() > 0 ? b : undefined;
+        },
+      });
+      for (const p of spot.positions) venuePos.set(p.symbol, p);
+      spotCost = spotPositionCost(spot.positions);
+      for (const u of spot.unresolved) {
+        differences.push({
+          kind: 'position_unknown_to_engine',
+          symbol: u.symbol,
+          engine: 'flat',
+          venue: u.reason,
+        });
+        this.report(
+          'reconcile.spotPosition',
+          { symbol: u.symbol },
+          new AegisError('INVARIANT_BROKEN', `spot position of ${u.symbol} not adopted: ${u.reason}`),
+        );
+      }
     }
 
     // 3. positions follow the venue
@@ -1130,7 +1178,10 @@ export class TradeEngine {
 
     // 5. the wallet follows the venue
     const quote = balances.find((b) => b.asset === this.config.quoteAsset);
-    if (quote !== undefined) this.account.reset(Decimal.parse(quote.free).add(Decimal.parse(quote.locked)));
+    // spot: the quote spent on an adopted position is its cost, which the account counts as in use
+    if (quote !== undefined) {
+      this.account.reset(Decimal.parse(quote.free).add(Decimal.parse(quote.locked)).add(spotCost));
+    }
 
     const summary: Reconciled = {
       trigger,
@@ -1171,6 +1222,7 @@ export class TradeEngine {
     const now = this.clock.now();
     const qty = new Map(venue.map((p) => [p.symbol, p]));
     for (const symbol of new Set([...qty.keys(), ...this.book.open().map((p) => p.symbol)])) {
+      if (this.isSpot(symbol)) continue; // a spot venue reports no positions (derived in runReconcile)
       const v = qty.get(symbol);
       const vq = v === undefined ? Decimal.ZERO : Decimal.parse(v.quantity);
       const b = this.book.get(symbol);
@@ -1232,6 +1284,10 @@ export class TradeEngine {
     const price =
       o.price ??
       (parsed?.role === 'entry' && position !== undefined ? position.entryPrice : undefined) ??
+      // spot: no venue position; a MARKET entry filled while down is priced at its signal's entry
+      (parsed?.role === 'entry' && signal !== undefined && this.isSpot(o.symbol)
+        ? String(signal.entry)
+        : undefined) ??
       (parsed?.role === 'sl' && signal !== undefined ? String(signal.stop) : undefined) ??
       (parsed?.role === 'tp' && signal !== undefined ? String(signal.take_profit) : undefined) ??
       mark?.toString() ??

@@ -15,14 +15,21 @@
  *     maxLeverageStudent; 1 on spot)                             -> leverage_tier
  *  8. sizing: quantity = riskPerTrade x equity / |entry - stop|, rounded down to the lot step; stop and
  *     take-profit must sit on the right side of the entry and equity must be > 0 -> risk_per_trade
+ *  8b. spot (leverage 1, BUY): when quantity x entry x (1 + spotPriceAllowance) > free balance, the
+ *     quantity is capped to what the free balance buys at that price, rounded down to the (market) lot
+ *     step; a cap below one lot or the minimum notional               -> insufficient_balance
+ *     (docs/strategies.md "Position sizing in the risk gate")
  *  9. notional (quantity x entry) > maxNotionalPerSymbol          -> max_notional_symbol
  * 10. open notional + notional > maxNotionalTotal                 -> max_notional_total
  * 11. today's (UTC day of engine time) realised net loss >= maxDailyLoss x equity at the day's start
  *     -> daily_loss_limit, and the state becomes `halted` (TRADING_STATE_CHANGED); it stays halted until
  *     an operator calls setState('active').
- * 12. margin (notional / leverage) > free balance                 -> insufficient_balance
+ * 12. futures: margin (notional / leverage) > free balance       -> insufficient_balance
+ *     (spot: guaranteed by 8b)
  * 13. exchange filters on the entry, stop-loss and take-profit orders, in exact decimals (price to tick,
  *     quantity to step, min quantity, min notional)               -> filter_violation
+ *     Spot: the stop-loss / take-profit quantity is the base received (quantity x (1 - spotTakerFee),
+ *     rounded down to the step); with a capped quantity a failure is insufficient_balance.
  *
  * Every denial is published on RISK_REJECTED with a detail naming the values compared.
  */
@@ -52,7 +59,23 @@ export interface RiskConfig {
   /** Fraction of the day's starting equity. */
   readonly maxDailyLoss: number;
   readonly stopOutCooldownMs: number;
+  /**
+   * Spot only. Fraction above the signal's entry that a spot MARKET buy may fill at (spread, slippage,
+   * the move between the close and the fill); the quote it would cost is kept free. Default
+   * SPOT_PRICE_ALLOWANCE.
+   */
+  readonly spotPriceAllowance?: number;
+  /**
+   * Spot only. Taker commission rate, taken by Binance spot out of the base received: the protective
+   * sell is for the base received, rounded down to the step. Default SPOT_TAKER_FEE.
+   */
+  readonly spotTakerFee?: number;
 }
+
+/** Default RiskConfig.spotPriceAllowance: 0.2 %. */
+export const SPOT_PRICE_ALLOWANCE = 0.002;
+/** Default RiskConfig.spotTakerFee: Binance spot's regular (VIP 0) taker rate, 0.1 %. */
+export const SPOT_TAKER_FEE = 0.001;
 
 /** A position (or an entry in flight) as the gate and the rotation policy see it. */
 export interface ExposureView {
@@ -115,6 +138,9 @@ export class RiskGate {
   /** Config numbers as exact decimals, converted once. */
   private readonly riskPerTrade: Decimal;
   private readonly maxDailyLoss: Decimal;
+  /** Spot: 1 + price allowance (quote per unit of entry price) and 1 - taker fee (base kept per unit bought). */
+  private readonly spotBuyFactor: Decimal;
+  private readonly spotKeptFactor: Decimal;
   private readonly leverages = new Map<number, Decimal>();
   private tradingState: TradingState = 'active';
   private reconciledFlag = true;
@@ -133,6 +159,9 @@ export class RiskGate {
     this.maxTotal = Decimal.parse(deps.config.maxNotionalTotal);
     this.riskPerTrade = Decimal.fromNumber(deps.config.riskPerTrade);
     this.maxDailyLoss = Decimal.fromNumber(deps.config.maxDailyLoss);
+    const one = Decimal.fromNumber(1);
+    this.spotBuyFactor = one.add(Decimal.fromNumber(deps.config.spotPriceAllowance ?? SPOT_PRICE_ALLOWANCE));
+    this.spotKeptFactor = one.sub(Decimal.fromNumber(deps.config.spotTakerFee ?? SPOT_TAKER_FEE));
   }
 
   get state(): TradingState {
@@ -310,7 +339,24 @@ export class RiskGate {
     if (view.equity.sign() <= 0) return deny('risk_per_trade', `equity ${view.equity.toString()} <= 0`);
     const riskAmount = this.riskPerTrade.mul(view.equity);
     const rawQty = riskAmount.div(entryPx.sub(stopPx).abs(), SIZE_DECIMALS, 'down');
-    const quantity = roundQuantityDec(spec, rawQty, 'down', true);
+    let quantity = roundQuantityDec(spec, rawQty, 'down', true);
+    // 8b. spot (leverage 1): the quantity is capped to what the free balance buys
+    const spot = instrument.market === 'spot';
+    let spotCap: Decimal | undefined;
+    if (spot) {
+      const buyPx = entryPx.mul(this.spotBuyFactor);
+      if (quantity.mul(buyPx).gt(view.freeBalance)) {
+        const affordable = view.freeBalance.div(buyPx, SIZE_DECIMALS, 'down');
+        spotCap = affordable.sign() > 0 ? roundQuantityDec(spec, affordable, 'down', true) : Decimal.ZERO;
+        if (spotCap.sign() <= 0 || !passesFilters(spec, marketBuy(spotCap), entryPx)) {
+          return deny(
+            'insufficient_balance',
+            `spot: free balance ${view.freeBalance.toString()} buys ${affordable.toString()} at ${buyPx.toString()} (entry ${entryPx.toString()} + price allowance), below one lot or the minimum notional (step ${instrument.stepSize}, minQty ${instrument.minQty}, minNotional ${instrument.minNotional}); the risk size was ${quantity.toString()}`,
+          );
+        }
+        quantity = spotCap;
+      }
+    }
     const notional = quantity.mul(entryPx);
 
     // 9-10. notional
@@ -339,15 +385,18 @@ export class RiskGate {
 
     // 12. balance
     const margin = notional.div(this.leverageDecimal(leverage), MARGIN_DECIMALS, 'up');
-    if (margin.gt(view.freeBalance)) {
+    if (!spot && margin.gt(view.freeBalance)) {
       return deny(
         'insufficient_balance',
         `margin ${margin.toString()} (notional ${notional.toString()} / leverage ${leverage}) > free balance ${view.freeBalance.toString()}`,
       );
     }
 
-    // 13. exchange filters
+    // 13. exchange filters. Spot: the protective sell is for the base received (the commission comes out
+    // of it), rounded down to the step; a capped quantity whose protection fails them is unaffordable
     const qty = quantity.toString();
+    const exitQty = spot ? roundQuantityDec(spec, quantity.mul(this.spotKeptFactor), 'down', true) : quantity;
+    const exitText = spot ? exitQty.toString() : qty;
     const stopText = stopPx.toString();
     const tpText = tpPx.toString();
     const exit = long ? 'SELL' : 'BUY';
@@ -364,7 +413,7 @@ export class RiskGate {
       symbol: sym,
       side: exit,
       type: 'STOP_MARKET',
-      quantity: qty,
+      quantity: exitText,
       stopPrice: stopText,
       reduceOnly: true,
     };
@@ -373,7 +422,7 @@ export class RiskGate {
       symbol: sym,
       side: exit,
       type: 'TAKE_PROFIT_MARKET',
-      quantity: qty,
+      quantity: exitText,
       stopPrice: tpText,
       reduceOnly: true,
     };
@@ -381,8 +430,8 @@ export class RiskGate {
     // words the denial whenever the fast check does not pass (filters.ts)
     if (
       !passesFilters(spec, gateOrder(entry, quantity, undefined), entryPx) ||
-      !passesFilters(spec, gateOrder(stopLoss, quantity, stopPx), entryPx) ||
-      !passesFilters(spec, gateOrder(takeProfit, quantity, tpPx), entryPx)
+      !passesFilters(spec, gateOrder(stopLoss, exitQty, stopPx), entryPx) ||
+      !passesFilters(spec, gateOrder(takeProfit, exitQty, tpPx), entryPx)
     ) {
       for (const [name, order] of [
         ['entry', entry],
@@ -391,9 +440,10 @@ export class RiskGate {
       ] as const) {
         const check = checkOrder(instrument, order, entryPx);
         if (!check.ok) {
+          // spot: a quantity capped to the free balance whose orders fail the filters is unaffordable
           return deny(
-            'filter_violation',
-            `${name} ${order.type} qty ${order.quantity} at ${order.stopPrice ?? entryPx.toString()}: ${check.filter} ${check.code} ${check.msg} (step ${instrument.stepSize}, minQty ${instrument.minQty}, tick ${instrument.tickSize}, minNotional ${instrument.minNotional})`,
+            spotCap === undefined ? 'filter_violation' : 'insufficient_balance',
+            `${spotCap === undefined ? '' : `spot quantity capped to the free balance ${view.freeBalance.toString()}: `}${name} ${order.type} qty ${order.quantity} at ${order.stopPrice ?? entryPx.toString()}: ${check.filter} ${check.code} ${check.msg} (step ${instrument.stepSize}, minQty ${instrument.minQty}, tick ${instrument.tickSize}, minNotional ${instrument.minNotional})`,
           );
         }
       }
@@ -414,6 +464,19 @@ export class RiskGate {
 
 function positiveFinite(x: number): boolean {
   return Number.isFinite(x) && x > 0;
+}
+
+/** A MARKET entry of `quantity` (the spot cap's filter check). */
+function marketBuy(quantity: Decimal): GateOrder {
+  const text = quantity.toString();
+  return {
+    type: 'MARKET',
+    quantity,
+    quantityText: text,
+    stopPrice: undefined,
+    stopPriceText: undefined,
+    reduceOnly: false,
+  };
 }
 
 function gateOrder(order: OrderRequest, quantity: Decimal, stopPrice: Decimal | undefined): GateOrder {

@@ -1,8 +1,9 @@
 /**
  * BinanceMarketFeed: the configured symbols' USDⓈ-M market streams -> domain events for the data layer.
- * Subscribes `<symbol>@aggTrade`, `<symbol>@bookTicker` and `<symbol>@markPrice@1s` on one combined-stream
- * connection (BinanceMarketStream: reconnects, staleness, 24 h rollover, de-duplication) and hands each
- * parsed event to `onTrade` / `onQuote` / `onMarkPrice`. The composition root feeds them to the DataEngine.
+ * Subscribes `<symbol>@aggTrade`, `<symbol>@bookTicker` and (futures only) `<symbol>@markPrice@1s` on one
+ * combined-stream connection (BinanceMarketStream: reconnects, staleness, 24 h rollover, de-duplication)
+ * and hands each parsed event to `onTrade` / `onQuote` / `onMarkPrice`. The composition root feeds them
+ * to the DataEngine.
  * https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams
  *
  * BinanceKlineBackfill: REST klines (GET /fapi/v1/klines) for the DataEngine's gap repair. It implements
@@ -15,6 +16,7 @@ import {
   INTERVAL_MS,
   type Candle,
   type Interval,
+  type MarketType,
   type MarkPrice,
   type Quote,
   type Trade,
@@ -25,6 +27,11 @@ import { BinanceMarketStream, type MarketEvent, type MarketStreamCounters } from
 export interface BinanceMarketFeedOptions {
   /** wss://fstream.binance.com, a testnet, or ws://127.0.0.1:<port>. */
   readonly wsBaseUrl: string;
+  /**
+   * Default 'futures'. Spot has no mark price stream: on 'spot' only aggTrade and bookTicker are
+   * subscribed (https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams).
+   */
+  readonly market?: MarketType;
   /** Symbols as Binance spells them (BTCUSDT); the stream names use the lower-case form. */
   readonly symbols: readonly string[];
   readonly clock: Clock;
@@ -45,10 +52,15 @@ export interface BinanceMarketFeedOptions {
   readonly backoffMaxMs?: number;
 }
 
-/** The three streams of one symbol, in subscription order. */
-export function feedStreams(symbol: string): string[] {
+/**
+ * The streams of one symbol, in subscription order: aggTrade, bookTicker and, on futures only,
+ * markPrice@1s (a USDⓈ-M stream; spot has none).
+ */
+export function feedStreams(symbol: string, market: MarketType = 'futures'): string[] {
   const s = symbol.toLowerCase();
-  return [`${s}@aggTrade`, `${s}@bookTicker`, `${s}@markPrice@1s`];
+  return market === 'spot'
+    ? [`${s}@aggTrade`, `${s}@bookTicker`]
+    : [`${s}@aggTrade`, `${s}@bookTicker`, `${s}@markPrice@1s`];
 }
 
 export class BinanceMarketFeed {
@@ -62,7 +74,7 @@ export class BinanceMarketFeed {
     this.o = options;
     this.stream = new BinanceMarketStream({
       baseUrl: options.wsBaseUrl,
-      streams: options.symbols.flatMap(feedStreams),
+      streams: options.symbols.flatMap((symbol) => feedStreams(symbol, options.market)),
       clock: options.clock,
       scheduler: options.scheduler,
       random: options.random,
@@ -71,8 +83,8 @@ export class BinanceMarketFeed {
       },
       onConnected: () => options.onConnected?.(),
       ...(options.onFrame === undefined ? {} : { onFrame: options.onFrame }),
-      // USDⓈ-M allows 10 SUBSCRIBE/UNSUBSCRIBE messages per second and connection
-      maxControlPerSecond: 10,
+      // SUBSCRIBE/UNSUBSCRIBE messages per second and connection: USDⓈ-M allows 10, spot 5
+      maxControlPerSecond: options.market === 'spot' ? 5 : 10,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
       ...(options.backoffInitialMs === undefined ? {} : { backoffInitialMs: options.backoffInitialMs }),
@@ -96,13 +108,13 @@ export class BinanceMarketFeed {
     this.stream.stop();
   }
 
-  /** Add a symbol's three streams on the live connection (SUBSCRIBE). */
+  /** Add a symbol's streams on the live connection (SUBSCRIBE). */
   addSymbol(symbol: string): void {
-    this.stream.subscribe(feedStreams(symbol));
+    this.stream.subscribe(feedStreams(symbol, this.o.market));
   }
 
   removeSymbol(symbol: string): void {
-    this.stream.unsubscribe(feedStreams(symbol));
+    this.stream.unsubscribe(feedStreams(symbol, this.o.market));
   }
 
   private dispatch(event: MarketEvent): void {
