@@ -1,7 +1,7 @@
 /**
  * Signal -> risk decision -> signed order request built, per signal, in-process (issue 5's bench):
  * RiskGate.evaluate (all rules, exact-decimal sizing and filters) then the entry order's Binance USDⓈ-M
- * params, query string, timestamp/recvWindow and HMAC-SHA256 signature.
+ * params, query string, timestamp/recvWindow and HMAC-SHA256 signature (precomputed pads, hmac-sha256.ts).
  * Run: node --import tsx bench/trade.ts
  */
 import { SimulatedClock } from '../src/core/clock.js';
@@ -12,7 +12,7 @@ import { Decimal } from '../src/domain/decimal.js';
 import { TOPICS, type AegisTopics } from '../src/domain/events.js';
 import { RiskGate } from '../src/trade/risk/gate.js';
 import { BTCUSDT, RISK, signal } from '../src/trade/test-support/fixtures.js';
-import { futuresOrderParams } from '../src/venues/binance/orders.js';
+import { futuresOrderQuery } from '../src/venues/binance/orders.js';
 import { buildRequest } from '../src/venues/binance/request.js';
 import { HmacSigner } from '../src/venues/binance/signing.js';
 import { machineLine, nowNs, printTable } from './util.js';
@@ -44,12 +44,13 @@ function round(sign: boolean): LatencyHistogram {
     const decision = gate.evaluate(s, view);
     if (decision.kind !== 'approved') throw new Error(`denied: ${decision.kind}`);
     if (sign) {
+      // as FuturesRestClient.newOrder builds it (the query written directly, then signed)
       const req = buildRequest(
         {
           method: 'POST',
           path: '/fapi/v1/order',
           security: 'signed',
-          query: futuresOrderParams(decision.entry),
+          encodedQuery: futuresOrderQuery(decision.entry),
         },
         credentials,
         { timestamp: clock.now(), recvWindow: 5000 },

@@ -130,6 +130,45 @@ describe('gate filters on Decimals (must agree with src/domain/instrument.ts)', 
     expect(refused).toBeGreaterThan(20);
   });
 
+  it('one quantity object checked for several orders and instruments gets each answer right (lot memo)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(instrumentArb, { minLength: 2, maxLength: 4 }),
+        decimalText(3_000_000, 4),
+        decimalText(100_000_000, 2),
+        (insts, qtyText, refText) => {
+          // the same Decimal object throughout, as the gate passes it for entry, stop-loss and take-profit
+          const qty = Decimal.parse(qtyText);
+          const ref = Decimal.parse(refText);
+          for (const inst of [...insts, ...insts]) {
+            for (const type of ['MARKET', 'STOP_MARKET', 'TAKE_PROFIT_MARKET'] as const) {
+              const stopPrice = type === 'MARKET' ? undefined : ref;
+              const order = {
+                type,
+                quantity: qty.toString(),
+                ...(stopPrice === undefined ? {} : { stopPrice: stopPrice.toString() }),
+              };
+              const got = passesFilters(
+                instrumentSpec(inst),
+                {
+                  type,
+                  quantity: qty,
+                  quantityText: order.quantity,
+                  stopPrice,
+                  stopPriceText: order.stopPrice,
+                  reduceOnly: false,
+                },
+                ref,
+              );
+              expect(got).toBe(checkOrder(inst, order, ref).ok);
+            }
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('refuse a LIMIT order (never built by the gate: checkOrder decides it)', () => {
     const spec = instrumentSpec(BTCUSDT);
     const qty = Decimal.parse('0.1');

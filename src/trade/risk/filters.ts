@@ -50,6 +50,29 @@ function lotOk(qty: Decimal, minQty: Decimal, maxQty: Decimal, step: Decimal): b
   return onGrid(qty, minQty, step);
 }
 
+/**
+ * The gate checks one quantity for up to three orders (entry, stop-loss, take-profit): the lot answers for
+ * the last (spec, quantity) pair are kept. Both are immutable (a Decimal never changes; a spec is cached
+ * per instrument object), so the same pair always has the same answers.
+ */
+let lastSpec: InstrumentSpec | undefined;
+let lastQty: Decimal | undefined;
+let lastLotOk = false;
+/** The MARKET_LOT_SIZE answer for the pair (true when the instrument has none). */
+let lastMarketLotOk = false;
+
+function lotsOk(spec: InstrumentSpec, qty: Decimal, marketLot: boolean): boolean {
+  if (qty !== lastQty || spec !== lastSpec) {
+    lastLotOk = lotOk(qty, spec.minQty, spec.maxQty, spec.stepSize);
+    lastMarketLotOk =
+      spec.marketStepSize === undefined ||
+      lotOk(qty, spec.marketMinQty ?? spec.minQty, spec.marketMaxQty ?? spec.maxQty, spec.marketStepSize);
+    lastSpec = spec;
+    lastQty = qty;
+  }
+  return lastLotOk && (!marketLot || lastMarketLotOk);
+}
+
 /** An order as the gate builds it: a quantity, a trigger price for conditional types, never a limit price. */
 export interface GateOrder {
   readonly type: OrderType;
@@ -73,12 +96,7 @@ export function passesFilters(spec: InstrumentSpec, order: GateOrder, referenceP
   const conditional = type === 'STOP_MARKET' || type === 'TAKE_PROFIT_MARKET';
   if (conditional && stopPrice === undefined) return false;
   if (stopPrice !== undefined && !priceOk(spec, stopPrice)) return false;
-  if (!lotOk(qty, spec.minQty, spec.maxQty, spec.stepSize)) return false;
-  if ((isMarket || conditional) && spec.marketStepSize !== undefined) {
-    const min = spec.marketMinQty ?? spec.minQty;
-    const max = spec.marketMaxQty ?? spec.maxQty;
-    if (!lotOk(qty, min, max, spec.marketStepSize)) return false;
-  }
+  if (!lotsOk(spec, qty, isMarket || conditional)) return false;
   const futures = spec.instrument.market === 'futures';
   let at: Decimal | undefined = stopPrice;
   if (isMarket) at = !futures && !spec.applyMinToMarket ? undefined : referencePrice;

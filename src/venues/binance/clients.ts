@@ -32,7 +32,7 @@ import {
 } from './mappers.js';
 import {
   futuresAlgoOrderParams,
-  futuresOrderParams,
+  futuresOrderQuery,
   newOrderSpec,
   spotOrderParams,
   type AlgoOrderOptions,
@@ -266,7 +266,14 @@ export class FuturesRestClient extends BinanceRestClient {
 
   /** MARKET / LIMIT only. https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/New-Order */
   async newOrder(order: OrderRequest, options: FuturesOrderOptions = {}): Promise<VenueOrder> {
-    const raw = await this.call(newOrderSpec('/fapi/v1/order', futuresOrderParams(order, options)), {
+    // the query written directly (the same bytes as encodeParams(futuresOrderParams(order, options)))
+    const spec: RequestSpec = {
+      method: 'POST',
+      path: '/fapi/v1/order',
+      security: 'signed',
+      encodedQuery: futuresOrderQuery(order, options),
+    };
+    const raw = await this.call(spec, {
       isOrder: true,
       clientOrderId: order.clientOrderId,
     });

@@ -6,15 +6,10 @@
  * HMAC-SHA256 keys give a lower-case hex signature; Ed25519 keys give a base64 signature (which must be
  * percent-encoded where it is placed, since base64 contains `+`, `/` and `=`).
  */
-import {
-  createHmac,
-  createPrivateKey,
-  createSecretKey,
-  sign as cryptoSign,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import type { Scheduler, TimerHandle } from '../../core/clock.js';
 import { AegisError, toError } from '../../core/errors.js';
+import { HmacSha256 } from './hmac-sha256.js';
 
 export interface RequestSigner {
   readonly kind: 'hmac-sha256' | 'ed25519';
@@ -23,20 +18,21 @@ export interface RequestSigner {
 }
 
 /**
- * HMAC-SHA256 with the API secret as key, hex lower-case. The key is imported once as a KeyObject (an
- * HMAC object per request is still needed, but not a fresh copy of the key string).
+ * HMAC-SHA256 with the API secret as key, hex lower-case. The key's pad blocks are hashed once at
+ * construction (hmac-sha256.ts): a signature costs no native HMAC context, no stream object and no
+ * allocation but its text (node:crypto's createHmac measured 13-20 µs on the cold tick-to-order path).
  */
 export class HmacSigner implements RequestSigner {
   readonly kind = 'hmac-sha256';
-  private readonly key: KeyObject;
+  private readonly hmac: HmacSha256;
 
   constructor(secret: string) {
     if (secret.length === 0) throw new AegisError('CONFIG_INVALID', 'HMAC API secret is empty');
-    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
+    this.hmac = new HmacSha256(Buffer.from(secret, 'utf8'));
   }
 
   sign(payload: string): string {
-    return createHmac('sha256', this.key).update(payload, 'utf8').digest('hex');
+    return this.hmac.hex(payload);
   }
 }
 

@@ -167,6 +167,41 @@ describe('BinanceTransport against a loopback server', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('each request times out at its own deadline, also after earlier requests were answered in time', async () => {
+    // requests at T0 (answered), T0+1000 (hangs), T0+3000 (hangs): one shared timer, re-armed per deadline
+    let n = 0;
+    server.handler = () => (n++ === 0 ? { body: { serverTime: 1 } } : 'hang');
+    expect(await transport.send(get('/fapi/v1/time'))).toEqual({ serverTime: 1 });
+    clock.advanceTo(T0 + 1000);
+    let received = server.nextRequest();
+    let firstDone = false;
+    const first = transport
+      .send(get('/fapi/v1/time'))
+      .catch((e: unknown) => e)
+      .finally(() => (firstDone = true));
+    await received;
+    clock.advanceTo(T0 + 3000);
+    received = server.nextRequest();
+    let secondDone = false;
+    const second = transport
+      .send(get('/fapi/v1/time'))
+      .catch((e: unknown) => e)
+      .finally(() => (secondDone = true));
+    await received;
+    clock.advanceTo(T0 + 5000); // the first request's (already answered) deadline: nothing fails
+    await io();
+    expect([firstDone, secondDone]).toEqual([false, false]);
+    clock.advanceTo(T0 + 5999);
+    await io();
+    expect(firstDone).toBe(false);
+    clock.advanceTo(T0 + 6000);
+    expect(await first).toMatchObject({ context: { timedOut: true } });
+    await io();
+    expect(secondDone).toBe(false);
+    clock.advanceTo(T0 + 8000);
+    expect(await second).toMatchObject({ context: { timedOut: true } });
+  });
+
   it('a submit refused before connecting was not placed: VENUE_TRANSPORT, not unknown', async () => {
     const closed = await LoopbackServer.start();
     const url = closed.url;

@@ -11,7 +11,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Clock, Scheduler } from '../../core/clock.js';
+import type { Clock, Scheduler, TimerHandle } from '../../core/clock.js';
 import { InvariantError, toError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import {
@@ -68,6 +68,18 @@ export interface RawResponse {
 /** Errors before any byte could have reached the venue: a submit that fails this way was not placed. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+const NO_OPTIONS: SendOptions = {};
+
+interface Deadline {
+  readonly at: number;
+  /** Cleared once answered (or failed). */
+  pending: PendingRequest | undefined;
+}
+
+function labelOf(request: BuiltRequest): string {
+  return `${request.method} ${request.path}`;
+}
+
 class TimeoutSignal extends Error {
   constructor(ms: number) {
     super(`no response within ${ms} ms`);
@@ -86,9 +98,12 @@ export class BinanceTransport {
   private readonly lib: typeof http | typeof https;
   private readonly raw: KeepAliveHttpClient | undefined;
   private readonly basePathPrefix: string;
-  /** `X-MBX-APIKEY` header line of the last key seen (one account per transport in practice). */
-  private apiKeyLine = '';
-  private apiKey = '';
+  /** Header lines of the last frozen header object seen (one API key per transport in practice). */
+  private linesFor: BuiltRequest['headers'] | undefined;
+  private lines = '';
+  /** Raw-client requests in flight by deadline, and the one timer for the oldest. */
+  private readonly deadlines: Deadline[] = [];
+  private deadlineTimer: TimerHandle | undefined;
 
   constructor(options: TransportOptions) {
     this.baseUrl = new URL(options.baseUrl);
@@ -116,22 +131,49 @@ export class BinanceTransport {
 
   /** Close the keep-alive sockets (requests in flight fail). */
   close(): void {
+    if (this.deadlineTimer !== undefined) this.scheduler.cancel(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    this.deadlines.length = 0;
     this.agent.destroy();
     this.raw?.close();
   }
 
   /** Send a built request and return the parsed JSON body of a 2xx answer; throws the typed errors above. */
-  async send(request: BuiltRequest, options: SendOptions = {}): Promise<unknown> {
+  async send(request: BuiltRequest, options: SendOptions = NO_OPTIONS): Promise<unknown> {
     const weight = options.weight ?? 1;
     const isOrder = options.isOrder ?? false;
-    const label = `${request.method} ${request.path}`;
+    const now = this.clock.now();
+    // the usual case (not halted, inside every window) decides here, without a wait loop or a label
+    if (this.limits.isHalted(now) || this.limits.sendableAt(now, weight, isOrder) > now) {
+      await this.waitForWindow(request, options, weight, isOrder);
+      this.limits.reserve(this.clock.now(), weight, isOrder);
+    } else {
+      this.limits.reserve(now, weight, isOrder);
+    }
+    let response: RawResponse;
+    try {
+      response = await this.exchange(request);
+    } catch (caught) {
+      throw this.classifyFailure(caught, labelOf(request), options.clientOrderId);
+    }
+    return this.handle(response, labelOf(request), options.clientOrderId);
+  }
+
+  /** Halted: throw. Throttled: wait for the window, or throw when the request must not wait. */
+  private async waitForWindow(
+    request: BuiltRequest,
+    options: SendOptions,
+    weight: number,
+    isOrder: boolean,
+  ): Promise<void> {
+    const label = labelOf(request);
     for (;;) {
       const now = this.clock.now();
       if (this.limits.isHalted(now)) {
         throw new VenueRateLimitedError(418, this.limits.haltedUntilMs, true, { request: label });
       }
       const at = this.limits.sendableAt(now, weight, isOrder);
-      if (at <= now) break;
+      if (at <= now) return;
       if ((options.whenPaused ?? (isOrder ? 'reject' : 'wait')) === 'reject') {
         throw new VenueRateLimitedError(0, at, false, { request: label });
       }
@@ -142,14 +184,6 @@ export class BinanceTransport {
         });
       });
     }
-    this.limits.reserve(this.clock.now(), weight, isOrder);
-    let response: RawResponse;
-    try {
-      response = await this.exchange(request);
-    } catch (caught) {
-      throw this.classifyFailure(caught, label, options.clientOrderId);
-    }
-    return this.handle(response, label, options.clientOrderId);
   }
 
   private handle(response: RawResponse, label: string, clientOrderId: string | undefined): unknown {
@@ -235,35 +269,71 @@ export class BinanceTransport {
   }
 
   private exchangeRaw(raw: KeepAliveHttpClient, request: BuiltRequest): Promise<RawResponse> {
-    let lines = '';
-    for (const name in request.headers) {
-      const value = request.headers[name] as string;
-      if (name === 'X-MBX-APIKEY') {
-        if (value !== this.apiKey) {
-          this.apiKeyLine = headerLine(name, value);
-          this.apiKey = value;
-        }
-        lines += this.apiKeyLine;
-      } else {
-        lines += headerLine(name, value);
+    const headers = request.headers;
+    let lines: string;
+    if (headers === this.linesFor) {
+      lines = this.lines;
+    } else {
+      lines = '';
+      for (const name in headers) lines += headerLine(name, headers[name] as string);
+      lines += 'Accept: application/json\r\n';
+      // buildRequest hands out one frozen header object per API key: its lines are built once
+      if (Object.isFrozen(headers)) {
+        this.linesFor = headers;
+        this.lines = lines;
       }
     }
-    lines += 'Accept: application/json\r\n';
-    const target = this.basePathPrefix + pathWithQuery(request);
+    const target =
+      request.query.length > 0
+        ? this.basePathPrefix + request.path + '?' + request.query
+        : this.basePathPrefix + request.path;
     const pending: PendingRequest = raw.request(request.method, target, lines, request.body);
-    const timer = this.scheduler.at(this.clock.now() + this.timeoutMs, () => {
-      pending.abort(new TimeoutSignal(this.timeoutMs));
-    });
+    // no timer per request: one timer for the oldest deadline (all requests share timeoutMs, so
+    // deadlines come in order); a request that is answered in time makes its abort a no-op
+    const deadline: Deadline = { at: this.clock.now() + this.timeoutMs, pending };
+    this.deadlines.push(deadline);
+    if (this.deadlineTimer === undefined) this.armDeadlines();
     return pending.response.then(
       (response) => {
-        this.scheduler.cancel(timer);
+        deadline.pending = undefined;
         return response;
       },
       (error: unknown) => {
-        this.scheduler.cancel(timer);
+        deadline.pending = undefined;
         throw error;
       },
     );
+  }
+
+  /** Drop answered requests from the head; arm the timer for the oldest one still waiting. */
+  private armDeadlines(): void {
+    const q = this.deadlines;
+    let head = 0;
+    while (head < q.length && (q[head] as Deadline).pending === undefined) head++;
+    if (head > 0) q.splice(0, head);
+    const first = q[0];
+    if (first === undefined) {
+      this.deadlineTimer = undefined;
+      return;
+    }
+    this.deadlineTimer = this.scheduler.at(first.at, (nowMs) => {
+      this.deadlineTimer = undefined;
+      this.expire(nowMs);
+    });
+  }
+
+  private expire(nowMs: number): void {
+    const q = this.deadlines;
+    let n = 0;
+    while (n < q.length && (q[n] as Deadline).at <= nowMs) n++;
+    for (const d of q.splice(0, n)) {
+      const pending = d.pending;
+      if (pending !== undefined) {
+        d.pending = undefined;
+        pending.abort(new TimeoutSignal(this.timeoutMs));
+      }
+    }
+    this.armDeadlines();
   }
 
   private exchangeNode(request: BuiltRequest): Promise<RawResponse> {
