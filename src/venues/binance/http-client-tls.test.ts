@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../core/clock.js';
+import { OrderOutcomeUnknownError, VenueTransportError } from './errors.js';
 import { HttpTlsError, KeepAliveHttpClient, type HttpClientOptions } from './http-client.js';
+import { buildRequest, type BuiltRequest } from './request.js';
+import { BinanceTransport } from './transport.js';
 
 /**
  * The raw client over TLS against a local node:https server on 127.0.0.1. Certificates are made at test
@@ -316,5 +320,55 @@ describe('KeepAliveHttpClient over TLS', () => {
     const c = new KeepAliveHttpClient({ host: 'api.binance.com', port: 443, tls: true });
     expect((c as unknown as { hostHeader: string }).hostHeader).toBe('Host: api.binance.com\r\n');
     c.close();
+  });
+});
+
+describe('BinanceTransport on an https: base URL (the production path)', () => {
+  const T0 = 1_700_000_000_000;
+  const request = (method: 'GET' | 'POST'): BuiltRequest =>
+    buildRequest(
+      { method, path: '/fapi/v1/order', security: 'none', query: { symbol: 'BTCUSDT' } },
+      undefined,
+      undefined,
+    );
+
+  it('uses the raw client over TLS: one kept-alive connection, verified against the given CA', async () => {
+    server = await TlsServer.start(pki.key, pki.cert);
+    const clock = new SimulatedClock(T0);
+    const t = new BinanceTransport({
+      baseUrl: `https://127.0.0.1:${server.port}`,
+      clock,
+      scheduler: clock,
+      rateLimits: [],
+      tlsCa: pki.ca,
+    });
+    try {
+      expect(await t.send(request('GET'))).toEqual({ n: 0 });
+      expect(await t.send(request('GET'))).toEqual({ n: 1 });
+    } finally {
+      t.close();
+    }
+    expect(server.sessions).toHaveLength(1);
+    expect(server.sessions[0]?.alpn).toBe('http/1.1'); // node:https would not offer ALPN
+  });
+
+  it('an order sent to a server with an untrusted certificate was not placed: VENUE_TRANSPORT, not unknown', async () => {
+    server = await TlsServer.start(pki.selfKey, pki.selfCert);
+    const clock = new SimulatedClock(T0);
+    const t = new BinanceTransport({
+      baseUrl: `https://127.0.0.1:${server.port}`,
+      clock,
+      scheduler: clock,
+      rateLimits: [],
+      tlsCa: pki.ca,
+    });
+    const error = await t
+      .send(request('POST'), { isOrder: true, clientOrderId: 'cid-tls' })
+      .catch((e: unknown) => e);
+    t.close();
+    expect(error).toBeInstanceOf(VenueTransportError);
+    expect(error).not.toBeInstanceOf(OrderOutcomeUnknownError);
+    expect(error).toMatchObject({ context: { errno: 'ERR_TLS_CERTIFICATE' } });
+    expect(server.requests).toHaveLength(0);
   });
 });

@@ -109,6 +109,27 @@ interface Job {
   sent: boolean;
 }
 
+/**
+ * The PendingRequest of one job: a class rather than an object literal with closures, so that a request
+ * allocates no function (measured on the tick-to-order path: ~9 µs p50 less under tsx, whose name-keeping
+ * helper defines a property on every closure).
+ */
+class Pending implements PendingRequest {
+  constructor(
+    private readonly client: KeepAliveHttpClient,
+    private readonly job: Job,
+    readonly response: Promise<HttpResponse>,
+  ) {}
+
+  get requestSent(): boolean {
+    return this.job.sent;
+  }
+
+  abort(error: Error): void {
+    this.client.abortJob(this.job, error);
+  }
+}
+
 const CRLF = '\r\n';
 const MAX_HEAD = 64 * 1024;
 
@@ -458,23 +479,20 @@ export class KeepAliveHttpClient {
     });
     this.closing = false;
     this.dispatch(job);
-    return {
-      response,
-      get requestSent() {
-        return job.sent;
-      },
-      abort: (error: Error) => {
-        if (job.done) return;
-        if (job.conn !== undefined) {
-          job.conn.destroy(error);
-          return;
-        }
-        const i = this.queue.indexOf(job);
-        if (i >= 0) this.queue.splice(i, 1);
-        job.done = true;
-        job.reject(error);
-      },
-    };
+    return new Pending(this, job, response);
+  }
+
+  /** @internal PendingRequest.abort: fail `job` (closing its connection when it has one). */
+  abortJob(job: Job, error: Error): void {
+    if (job.done) return;
+    if (job.conn !== undefined) {
+      job.conn.destroy(error);
+      return;
+    }
+    const i = this.queue.indexOf(job);
+    if (i >= 0) this.queue.splice(i, 1);
+    job.done = true;
+    job.reject(error);
   }
 
   /** Close every connection; requests in flight fail. */

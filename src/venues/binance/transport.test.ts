@@ -213,6 +213,35 @@ describe('BinanceTransport against a loopback server', () => {
     expect(error).toMatchObject({ context: { errno: 'ECONNREFUSED' } });
   });
 
+  it('a submit that times out while still queued behind another was not placed: VENUE_TRANSPORT with sent false', async () => {
+    // one connection: the second submit waits in the client's queue and never reaches the server
+    const t = new BinanceTransport({
+      baseUrl: server.url,
+      clock,
+      scheduler: clock,
+      rateLimits: [],
+      timeoutMs: 5000,
+      maxSockets: 1,
+    });
+    server.handler = () => 'hang';
+    const received = server.nextRequest();
+    const first = t
+      .send(post('/fapi/v1/order'), { isOrder: true, clientOrderId: 'cid-4' })
+      .catch((e: unknown) => e);
+    await received;
+    const second = t
+      .send(post('/fapi/v1/order'), { isOrder: true, clientOrderId: 'cid-5' })
+      .catch((e: unknown) => e);
+    await io();
+    clock.advanceTo(T0 + 5000);
+    const [e1, e2] = await Promise.all([first, second]);
+    t.close();
+    expect(e1).toBeInstanceOf(OrderOutcomeUnknownError);
+    expect(e2).toBeInstanceOf(VenueTransportError);
+    expect(e2).toMatchObject({ context: { timedOut: true, sent: false } });
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('keeps a base URL path prefix (e.g. a simulator mounted under /binance)', async () => {
     const t = new BinanceTransport({
       baseUrl: `${server.url}/binance/`,

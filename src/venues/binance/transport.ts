@@ -20,7 +20,7 @@ import {
   VenueRejectedError,
   VenueTransportError,
 } from './errors.js';
-import { KeepAliveHttpClient, type PendingRequest } from './http-client.js';
+import { KeepAliveHttpClient, type HttpTlsOptions, type PendingRequest } from './http-client.js';
 import { RateLimitTracker, retryAfterMs, type HeaderBag, type RateLimitRule } from './rate-limit.js';
 import { pathWithQuery, type BuiltRequest } from './request.js';
 
@@ -38,10 +38,12 @@ export interface TransportOptions {
   /** Max sockets per host for the keep-alive agent (default 8). */
   readonly maxSockets?: number;
   /**
-   * HTTP client for `http:` base URLs: 'raw' (default) is our keep-alive HTTP/1.1 writer over net.Socket
-   * (http-client.ts), 'node' is node:http with a keep-alive agent. `https:` always uses node:https.
+   * HTTP client: 'raw' (default) is our keep-alive HTTP/1.1 writer (http-client.ts) over net.Socket for
+   * `http:` and over node:tls for `https:`; 'node' is node:http / node:https with a keep-alive agent.
    */
   readonly httpClient?: 'raw' | 'node';
+  /** `https:` only: CA certificates to trust instead of Node's roots (a test server, a private gateway). */
+  readonly tlsCa?: HttpTlsOptions['ca'];
 }
 
 export interface SendOptions {
@@ -65,8 +67,27 @@ export interface RawResponse {
   readonly body: string;
 }
 
-/** Errors before any byte could have reached the venue: a submit that fails this way was not placed. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/**
+ * Errors before any byte could have reached the venue: a submit that fails this way was not placed.
+ * ERR_TLS_CERTIFICATE / ERR_TLS_HANDSHAKE: HttpTlsError, the TLS session never came up (the raw client
+ * writes nothing before the handshake completes).
+ */
+/**
+ * Failures of raw-client requests whose bytes never left this process (PendingRequest.requestSent was
+ * false: still queued, or the connection not yet up when it timed out or failed): a submit that fails
+ * this way was not placed, whatever the error.
+ */
+const neverSent = new WeakSet<object>();
+
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_TLS_CERTIFICATE',
+  'ERR_TLS_HANDSHAKE',
+]);
 
 const NO_OPTIONS: SendOptions = {};
 
@@ -116,14 +137,17 @@ export class BinanceTransport {
     const secure = this.baseUrl.protocol === 'https:';
     this.lib = secure ? https : http;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 8 };
-    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    const ca =
+      options.tlsCa === undefined ? {} : { ca: options.tlsCa as string | Buffer | (string | Buffer)[] };
+    this.agent = secure ? new https.Agent({ ...agentOptions, ...ca }) : new http.Agent(agentOptions);
     this.raw =
-      secure || options.httpClient === 'node'
+      options.httpClient === 'node'
         ? undefined
         : new KeepAliveHttpClient({
-            host: this.baseUrl.hostname,
-            port: Number(this.baseUrl.port === '' ? 80 : this.baseUrl.port),
+            host: this.baseUrl.hostname.replace(/^\[(.*)\]$/, '$1'), // URL keeps IPv6 brackets
+            port: Number(this.baseUrl.port === '' ? (secure ? 443 : 80) : this.baseUrl.port),
             maxSockets: options.maxSockets ?? 8,
+            ...(secure ? { tls: ca } : {}),
           });
     const p = this.baseUrl.pathname;
     this.basePathPrefix = p.endsWith('/') ? p.slice(0, -1) : p;
@@ -251,8 +275,9 @@ export class BinanceTransport {
     const error = toError(caught);
     const errno = (error as NodeJS.ErrnoException).code;
     const timedOut = error instanceof TimeoutSignal;
-    const context = { request: label, errno, timedOut };
-    if (clientOrderId !== undefined && !(errno !== undefined && NOT_SENT.has(errno))) {
+    const unsent = (errno !== undefined && NOT_SENT.has(errno)) || neverSent.has(error);
+    const context = { request: label, errno, timedOut, ...(unsent ? { sent: false } : {}) };
+    if (clientOrderId !== undefined && !unsent) {
       return new OrderOutcomeUnknownError(
         clientOrderId,
         `order submit ${timedOut ? 'timed out' : 'lost its connection'}: outcome unknown`,
@@ -300,6 +325,8 @@ export class BinanceTransport {
       },
       (error: unknown) => {
         deadline.pending = undefined;
+        // a request whose bytes never left (queued, or its connection not up): certainly not placed
+        if (!pending.requestSent && typeof error === 'object' && error !== null) neverSent.add(error);
         throw error;
       },
     );
