@@ -8,7 +8,8 @@
  * trading (runBacktest's defaults: SQLite journal in memory, writes batched); the same without a journal
  * (`journal: false`, as a parameter sweep would run it); the same strategy with its intents dropped (its
  * analysis cost, no trading); a strategy that never trades (the plumbing alone: data layer, bus, brain
- * dispatch, candle matching, clock).
+ * dispatch, candle matching, clock). A second table turns the rows into per-candle CPU costs by stage
+ * (plumbing, SMC analysis, trading, journal: differences between rows) and the trading cost per signal.
  * Run: node --import tsx bench/backtest.ts
  */
 import { tmpdir } from 'node:os';
@@ -104,6 +105,8 @@ async function measure(
 }
 
 const rows: (string | number)[][] = [];
+/** Per data set: CPU rate (candles per CPU s) of each strategy row, and the default row's signals. */
+const stageRates = new Map<string, { rates: Map<string, number>; signals: number; candles: number }>();
 for (const [name, data, warmup, rounds] of [
   // 3 warm-up runs on the short file: a fresh process needs 2-3 runs of 65k candles before the JIT settles
   ['BTCUSDT 5m file', base, 3, 5],
@@ -116,6 +119,14 @@ for (const [name, data, warmup, rounds] of [
     ['never trades', idle, undefined],
   ] as const) {
     const { median: r, rates, cpuRate } = await measure(data, strategy, journal, warmup, rounds);
+    const stage = stageRates.get(name) ?? {
+      rates: new Map<string, number>(),
+      signals: 0,
+      candles: data.length,
+    };
+    stage.rates.set(label, cpuRate);
+    if (label === 'SMC (default)') stage.signals = r.signals;
+    stageRates.set(name, stage);
     rows.push([
       name,
       label,
@@ -144,6 +155,41 @@ printTable(
     'fingerprint',
   ],
   rows,
+);
+// Where a candle's time goes: differences between the rows above (CPU time per candle, medians).
+const us = (rate: number | undefined): number => (rate === undefined || rate <= 0 ? NaN : 1e6 / rate);
+const stageRows: (string | number)[][] = [];
+for (const [name, st] of stageRates) {
+  const total = us(st.rates.get('SMC (default)'));
+  const noJournal = us(st.rates.get('SMC, no journal'));
+  const muted = us(st.rates.get('SMC, intents dropped'));
+  const plumbing = us(st.rates.get('never trades'));
+  const trading = noJournal - muted;
+  const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+  stageRows.push([
+    name,
+    fmt(plumbing),
+    fmt(muted - plumbing),
+    fmt(trading),
+    fmt(total - noJournal),
+    fmt(total),
+    st.signals,
+    fmt((trading * st.candles) / Math.max(1, st.signals)),
+  ]);
+}
+printTable(
+  'Per-candle CPU cost by stage (µs per candle, from the rows above: plumbing = never trades; SMC analysis = intents dropped - never trades; trading = no journal - intents dropped; journal = default - no journal)',
+  [
+    'data',
+    'plumbing µs',
+    'SMC analysis µs',
+    'trading µs',
+    'journal µs',
+    'total µs',
+    'signals',
+    'trading µs per signal',
+  ],
+  stageRows,
 );
 console.log(
   `\nfile parse (gzip CSV -> Candle[]): ${base.length.toLocaleString('en-US')} candles in ${loadMs.toFixed(0)} ms ` +

@@ -144,6 +144,12 @@ export class TradeEngine {
   private readonly config: TradeEngineConfig;
   private readonly instruments = new Map<string, Instrument>();
   private readonly orders = new Map<string, TrackedOrder>();
+  /**
+   * The orders of `orders` that may still be working (same keys, same insertion order); terminal ones are
+   * dropped lazily by liveProtective (a terminal status is final), so that it does not scan every order
+   * the run ever made.
+   */
+  private readonly working = new Map<string, TrackedOrder>();
   private readonly entries = new Map<string, ApprovedOrders>();
   private readonly meta = new Map<string, PositionMeta>();
   private readonly seenFills = new Set<string>();
@@ -206,7 +212,7 @@ export class TradeEngine {
       }),
       this.bus.subscribe('MARKET_MARK_PRICE', 'trade.engine', (m) => {
         if (Number.isFinite(m.markPrice) && m.markPrice > 0) {
-          this.account.setMark(m.symbol, Decimal.fromNumber(m.markPrice));
+          this.account.setMarkPrice(m.symbol, m.markPrice);
         }
       }),
     );
@@ -455,6 +461,7 @@ export class TradeEngine {
       resubmitted: false,
     };
     this.orders.set(request.clientOrderId, tracked);
+    this.working.set(request.clientOrderId, tracked);
     this.noteEntry(request.clientOrderId);
     this.counters.inc('trade.orders.submitted');
     this.bus.publish('ORDER_SUBMITTED', this.orderEvent(tracked));
@@ -1265,6 +1272,7 @@ export class TradeEngine {
       resubmitted: true, // never resubmitted after a restart: it may exist
     };
     this.orders.set(o.clientOrderId, tracked);
+    this.working.set(o.clientOrderId, tracked);
     this.noteEntry(o.clientOrderId);
     return tracked;
   }
@@ -1397,9 +1405,9 @@ export class TradeEngine {
   /** Working (not final) protective orders of `role` on `symbol`. */
   private liveProtective(symbol: string, role: 'sl' | 'tp'): string[] {
     const out: string[] = [];
-    for (const t of this.orders.values()) {
-      if (t.role === role && t.request.symbol === symbol && !t.machine.terminal)
-        out.push(t.request.clientOrderId);
+    for (const [id, t] of this.working) {
+      if (t.machine.terminal) this.working.delete(id);
+      else if (t.role === role && t.request.symbol === symbol) out.push(t.request.clientOrderId);
     }
     return out;
   }

@@ -15,6 +15,8 @@ export class Account {
   private readonly book: PositionBook;
   private readonly leverage = new Map<string, number>();
   private readonly marks = new Map<string, Decimal>();
+  /** Marks given as numbers (market data) and not read since: converted to decimals when read. */
+  private readonly markPrices = new Map<string, number>();
 
   constructor(asset: string, startBalance: Decimal, book: PositionBook) {
     this.asset = asset;
@@ -45,10 +47,25 @@ export class Account {
 
   setMark(symbol: string, mark: Decimal): void {
     this.marks.set(symbol, mark);
+    this.markPrices.delete(symbol);
+  }
+
+  /**
+   * A mark price from market data (a finite float > 0): kept as a number and converted to its exact
+   * decimal (Decimal.fromNumber) only when the mark is read. A backtest marks every candle while a
+   * position is open and reads the mark far less often (equity at a signal, a fill, a heartbeat).
+   */
+  setMarkPrice(symbol: string, price: number): void {
+    this.markPrices.set(symbol, price);
   }
 
   mark(symbol: string): Decimal | undefined {
-    return this.marks.get(symbol);
+    const price = this.markPrices.get(symbol);
+    if (price === undefined) return this.marks.get(symbol);
+    this.markPrices.delete(symbol);
+    const mark = Decimal.fromNumber(price);
+    this.marks.set(symbol, mark);
+    return mark;
   }
 
   marginOf(p: Position): Decimal {
@@ -70,7 +87,7 @@ export class Account {
 
   equity(): Decimal {
     let eq = this.balance;
-    for (const p of this.book.open()) eq = eq.add(unrealizedPnl(p, this.marks.get(p.symbol) ?? p.avgEntry));
+    for (const p of this.book.open()) eq = eq.add(unrealizedPnl(p, this.mark(p.symbol) ?? p.avgEntry));
     return eq;
   }
 }
