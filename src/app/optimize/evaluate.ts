@@ -83,6 +83,7 @@ export async function evaluate(
     interval: setup.interval,
     strategy: def.create(job.params),
     logger,
+    journal: false, // nothing reads a sweep's journal; same results (run-journal.test.ts), 40-50 % faster
     minTrades: s.minTrades,
     ...(s.fees === undefined ? {} : { fees: s.fees }),
     ...(s.slippage === undefined ? {} : { slippage: s.slippage }),
