@@ -159,4 +159,19 @@ describe('spot protection with the simulator spot account', () => {
     expect((await wallet()).BTC).toBe('0.000007/0');
     expect(engine.counters.get('trade.spot.dustWrittenOff')).toBe(1);
   });
+
+  it('marks a spot position at the last trade (spot has no mark price stream): equity carries its unrealised PnL', async () => {
+    const { engine, bus, market } = await setup();
+    bus.publish('SIGNAL_GENERATED', signal());
+    await engine.idle();
+    const entry = engine.book.get(S);
+    expect(entry?.quantity.toString()).toBe('0.0999');
+    const before = engine.account.equity();
+    // the market trades 500 higher: the data layer publishes the trade, the engine marks at its price
+    market(50_500);
+    bus.publish('MARKET_TRADE', trade(S, T0 + 60_000, 50_500));
+    const after = engine.account.equity();
+    // 0.0999 BTC x (50,500 - 50,000) = 49.95 USDT more (the position was bought at the ask 50,000)
+    expect(after.sub(before).toString()).toBe('49.95');
+  });
 });

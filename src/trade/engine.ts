@@ -221,6 +221,11 @@ export class TradeEngine {
       // venue does not subscribe at all
       this.subscriptions.push(
         this.bus.subscribe('MARKET_TRADE', 'trade.engine.tp', (t) => {
+          // spot has no mark price stream: a spot position is marked at the last trade (unrealised PnL,
+          // equity in heartbeats and sizing); futures keep the venue's mark price
+          if (this.instruments.get(t.symbol)?.market === 'spot' && Number.isFinite(t.price) && t.price > 0) {
+            this.account.setMarkPrice(t.symbol, t.price);
+          }
           if (this.watchedTp.size > 0) this.onPrice(t.symbol, t.price, t.price, t.time);
         }),
         this.bus.subscribe('CANDLE_UPDATED', 'trade.engine.tp', (c) => {
