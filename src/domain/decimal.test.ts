@@ -175,3 +175,182 @@ describe('Decimal rounding to a tick or step', () => {
     );
   });
 });
+
+/**
+ * Reference model: the BigInt-only Decimal this file's class replaced (units always a BigInt, normalised
+ * by stripping trailing zeros), written out independently. The class holds units as a double while they
+ * are a safe integer; every operation must give the same units and scale as this model, on both sides of
+ * 2^53 (the class falls back to BigInt when a double would not be exact).
+ */
+interface Ref {
+  readonly u: bigint;
+  readonly s: number;
+}
+const p10 = (n: number): bigint => 10n ** BigInt(n);
+function norm(u: bigint, s: number): Ref {
+  if (u === 0n) return { u: 0n, s: 0 };
+  while (s > 0 && u % 10n === 0n) {
+    u /= 10n;
+    s -= 1;
+  }
+  return { u, s };
+}
+function refDivRound(num: bigint, den: bigint, mode: 'down' | 'up' | 'nearest'): bigint {
+  if (den < 0n) {
+    num = -num;
+    den = -den;
+  }
+  let q = num / den;
+  if (num - q * den === 0n) return q;
+  if (num - q * den < 0n) q -= 1n;
+  const rem = num - q * den;
+  return mode === 'down' ? q : mode === 'up' ? q + 1n : rem * 2n >= den ? q + 1n : q;
+}
+function align(a: Ref, b: Ref): [bigint, bigint, number] {
+  const s = Math.max(a.s, b.s);
+  return [a.u * p10(s - a.s), b.u * p10(s - b.s), s];
+}
+const ref = {
+  add: (a: Ref, b: Ref): Ref => {
+    const [x, y, s] = align(a, b);
+    return norm(x + y, s);
+  },
+  sub: (a: Ref, b: Ref): Ref => {
+    const [x, y, s] = align(a, b);
+    return norm(x - y, s);
+  },
+  mul: (a: Ref, b: Ref): Ref => norm(a.u * b.u, a.s + b.s),
+  div: (a: Ref, b: Ref, scale: number, mode: 'down' | 'up' | 'nearest'): Ref =>
+    norm(refDivRound(a.u * p10(scale + b.s), b.u * p10(a.s), mode), scale),
+  cmp: (a: Ref, b: Ref): number => {
+    const [x, y] = align(a, b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  },
+  roundToStep: (a: Ref, step: Ref, mode: 'down' | 'up' | 'nearest'): Ref => {
+    const [x, y, s] = align(a, step);
+    return norm(refDivRound(x, y, mode) * y, s);
+  },
+  roundToScale: (a: Ref, d: number, mode: 'down' | 'up' | 'nearest'): Ref =>
+    a.s <= d ? a : norm(refDivRound(a.u, p10(a.s - d), mode), d),
+  isMultipleOf: (a: Ref, step: Ref): boolean => {
+    const [x, y] = align(a, step);
+    return x % y === 0n;
+  },
+  text: (a: Ref): string => {
+    const neg = a.u < 0n;
+    const digits = (neg ? -a.u : a.u).toString();
+    if (a.s === 0) return `${neg ? '-' : ''}${digits}`;
+    const padded = digits.padStart(a.s + 1, '0');
+    const cut = padded.length - a.s;
+    return `${neg ? '-' : ''}${padded.slice(0, cut)}.${padded.slice(cut)}`;
+  },
+};
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/**
+ * Units around every boundary the double path checks: 0, +-1, small, near 2^53 on both sides, and far
+ * beyond it; scales 0..30 (10^22 is the last power of ten exact as a double).
+ */
+const unitsArb = fc.oneof(
+  fc.constantFrom(
+    0n,
+    1n,
+    -1n,
+    5n,
+    -5n,
+    10n,
+    SAFE,
+    -SAFE,
+    SAFE - 1n,
+    SAFE + 1n,
+    -SAFE - 1n,
+    SAFE * 10n,
+    2n ** 63n,
+  ),
+  fc.bigInt({ min: -999n, max: 999n }),
+  fc.bigInt({ min: -SAFE, max: SAFE }),
+  fc.bigInt({ min: -(SAFE / 1000n), max: SAFE / 1000n }),
+  fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }),
+  fc.bigInt({ min: 1n, max: 9_999_999n }).map((u) => u * 10n ** 6n),
+);
+const scaleArb = fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 30 }));
+const refArb = fc.tuple(unitsArb, scaleArb).map(([u, s]) => norm(u, s));
+const modeArb = fc.constantFrom('down' as const, 'up' as const, 'nearest' as const);
+const toDec = (r: Ref): Decimal => Decimal.of(r.u, r.s);
+function same(got: Decimal, want: Ref): void {
+  expect([got.units, got.scale, got.toString()]).toEqual([want.u, want.s, ref.text(want)]);
+  // one value, one representation: equal to the same value built from its BigInt units
+  expect(got.eq(Decimal.of(want.u, want.s))).toBe(true);
+  expect(got).toEqual(Decimal.of(want.u, want.s));
+}
+
+describe('Decimal double fast path = the BigInt reference model (property)', () => {
+  const runs = { numRuns: 4000 };
+
+  it('add, sub, mul, cmp, eq, sign, neg, abs, toString', () => {
+    fc.assert(
+      fc.property(refArb, refArb, (a, b) => {
+        const x = toDec(a);
+        const y = toDec(b);
+        same(x, a);
+        same(x.add(y), ref.add(a, b));
+        same(x.sub(y), ref.sub(a, b));
+        same(x.mul(y), ref.mul(a, b));
+        expect(x.cmp(y)).toBe(ref.cmp(a, b));
+        expect(x.eq(y)).toBe(ref.cmp(a, b) === 0);
+        expect(x.sign()).toBe(a.u < 0n ? -1 : a.u > 0n ? 1 : 0);
+        expect(x.isZero()).toBe(a.u === 0n);
+        same(x.neg(), norm(-a.u, a.s));
+        same(x.abs(), norm(a.u < 0n ? -a.u : a.u, a.s));
+        expect(dec(x.toString()).eq(x)).toBe(true);
+      }),
+      runs,
+    );
+  });
+
+  it('div at any scale and rounding mode', () => {
+    fc.assert(
+      fc.property(refArb, refArb, fc.integer({ min: 0, max: 24 }), modeArb, (a, b, scale, mode) => {
+        if (b.u === 0n) {
+          expect(() => toDec(a).div(toDec(b), scale, mode)).toThrow(/Division by zero/);
+          return;
+        }
+        same(toDec(a).div(toDec(b), scale, mode), ref.div(a, b, scale, mode));
+      }),
+      runs,
+    );
+  });
+
+  it('roundToStep, roundToScale, isMultipleOf', () => {
+    fc.assert(
+      fc.property(refArb, refArb, fc.integer({ min: 0, max: 30 }), modeArb, (a, b, d, mode) => {
+        const x = toDec(a);
+        same(x.roundToScale(d, mode), ref.roundToScale(a, d, mode));
+        const step = b.u < 0n ? norm(-b.u, b.s) : b;
+        if (step.u === 0n) {
+          expect(x.isMultipleOf(toDec(step))).toBe(false);
+          return;
+        }
+        same(x.roundToStep(toDec(step), mode), ref.roundToStep(a, step, mode));
+        expect(x.isMultipleOf(toDec(step))).toBe(ref.isMultipleOf(a, step));
+      }),
+      runs,
+    );
+  });
+
+  it('exact ties and signs on the double path (hand cases)', () => {
+    // -2.5 to a step of 1: down -3, up -2, nearest (tie up toward +infinity) -2
+    same(dec('-2.5').roundToStep(dec('1'), 'down'), { u: -3n, s: 0 });
+    same(dec('-2.5').roundToStep(dec('1'), 'up'), { u: -2n, s: 0 });
+    same(dec('-2.5').roundToStep(dec('1'), 'nearest'), { u: -2n, s: 0 });
+    same(dec('2.5').roundToScale(0, 'nearest'), { u: 3n, s: 0 });
+    same(dec('-1').div(dec('-3'), 2, 'up'), { u: 34n, s: 2 });
+    same(dec('1').div(dec('-8'), 2, 'nearest'), { u: -12n, s: 2 });
+    // 2^53 - 1 and one more: the second leaves the double path
+    same(dec('9007199254740991').add(dec('1')), { u: 9007199254740992n, s: 0 });
+    same(dec('9007199254740991').mul(dec('-1')).sub(dec('1')), { u: -9007199254740992n, s: 0 });
+    same(dec('0.5').sub(dec('0.5')), { u: 0n, s: 0 });
+    same(dec('0').neg(), { u: 0n, s: 0 });
+    same(dec('-0.000').mul(dec('5')), { u: 0n, s: 0 });
+  });
+});

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_ORDER_ID, clientOrderId, fnv1a64, type OrderRole, parseClientOrderId } from './client-id.js';
+import {
+  CLIENT_ORDER_ID,
+  clientOrderId,
+  clientOrderIdForKey,
+  fnv1a64,
+  isDirectKey,
+  type OrderRole,
+  parseClientOrderId,
+  signalKey,
+} from './client-id.js';
 
 describe('client order ids', () => {
   it('are the same for the same inputs (they survive a restart) and differ per role and attempt', () => {
@@ -62,6 +71,61 @@ function fnv1a64BigInt(text: string): string {
   }
   return h.toString(36);
 }
+
+describe('client order id checks without regexes (the validated prefix is remembered)', () => {
+  const DIRECT_KEY = /^[A-Za-z0-9]{1,20}$/;
+  const PREFIX = /^[A-Za-z0-9]{1,8}$/;
+  const text = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.stringMatching(/^[A-Za-z0-9]{0,22}$/),
+    fc.stringMatching(/^[A-Za-z0-9:_./@\-\u00e9\u0660 ]{0,24}$/),
+  );
+
+  it('isDirectKey is DIRECT_KEY.test on any string (property)', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(isDirectKey(t)).toBe(DIRECT_KEY.test(t));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const t of ['', 'a', 'Z9', '/', '@', '[', '`', '{', ':', 'a'.repeat(20), 'a'.repeat(21)]) {
+      expect(isDirectKey(t)).toBe(DIRECT_KEY.test(t));
+    }
+  });
+
+  it('signalKey uses the id directly exactly when it is 1..20 letters/digits not starting with h', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        const direct = DIRECT_KEY.test(t) && !t.startsWith('h');
+        expect(signalKey(t)).toBe(direct ? t : `h${fnv1a64(t)}`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('accepts or refuses (prefix, key) exactly as the regexes do, whatever prefix was valid before', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{1,8}$/), fc.string({ maxLength: 10 })),
+        fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{1,20}$/), text),
+        fc.integer({ min: 0, max: 999 }),
+        (prefix, key, attempt) => {
+          const id = `${prefix}-${key}-t${attempt === 0 ? '' : String(attempt)}`;
+          const valid = PREFIX.test(prefix) && CLIENT_ORDER_ID.test(id);
+          if (valid) expect(clientOrderIdForKey(prefix, key, 'tp', attempt)).toBe(id);
+          else expect(() => clientOrderIdForKey(prefix, key, 'tp', attempt)).toThrow();
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // a valid prefix remembered does not let a bad one through; a key the venue refuses is refused
+    expect(clientOrderIdForKey('run1', 'k1', 'entry')).toBe('run1-k1-e');
+    expect(() => clientOrderIdForKey('run-1', 'k1', 'entry')).toThrow(/run prefix/);
+    expect(() => clientOrderIdForKey('run1', 'k 1', 'entry')).toThrow(/venue's pattern/);
+    expect(() => clientOrderIdForKey('run1', 'x'.repeat(30), 'entry')).toThrow(/venue's pattern/);
+    expect(clientOrderIdForKey('run1', 'a_b:c', 'sl')).toBe('run1-a_b:c-s');
+  });
+});
 
 describe('fnv1a64 (ids survive restarts: the hash must never change)', () => {
   it('matches the published FNV-1a 64-bit test vectors', () => {

@@ -17,7 +17,6 @@ const CODE_ROLE: Readonly<Record<string, OrderRole>> = { e: 'entry', s: 'sl', t:
 
 export const CLIENT_ORDER_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const PREFIX = /^[A-Za-z0-9]{1,8}$/;
-const DIRECT_KEY = /^[A-Za-z0-9]{1,20}$/;
 
 // 64-bit FNV-1a in two exact 32-bit halves (no BigInt per character): offset basis 0xcbf29ce484222325,
 // prime 0x100000001b3 = 2^40 + 0x1b3, so h * prime mod 2^64 = h * 0x1b3 + (lo << 40) mod 2^64.
@@ -39,14 +38,56 @@ export function fnv1a64(text: string): string {
     hi = (hi * FNV_PRIME_LO + carry + ((lo << 8) >>> 0)) >>> 0;
     lo = loProduct >>> 0;
   }
-  return ((BigInt(hi) << 32n) | BigInt(lo)).toString(36);
+  return base36(hi, lo);
 }
+
+/**
+ * hi x 2^32 + lo in base 36, as BigInt#toString(36) prints it, without a BigInt: long division of the two
+ * halves by 36 until the high half is 0 (every intermediate is below 36 x 2^32: exact), then the low half.
+ */
+function base36(hi: number, lo: number): string {
+  let digits = '';
+  while (hi !== 0) {
+    const rest = (hi % 36) * TWO_32 + lo;
+    hi = Math.floor(hi / 36);
+    lo = Math.floor(rest / 36);
+    digits = DIGITS36.charAt(rest % 36) + digits;
+  }
+  return lo.toString(36) + digits;
+}
+const DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 export function signalKey(signalId: string): string {
   // a direct key never starts with 'h' + hash look-alike ambiguity: hashed keys start with 'h' and
   // direct keys that start with 'h' are hashed too, so the two spaces never overlap.
-  return DIRECT_KEY.test(signalId) && !signalId.startsWith('h') ? signalId : `h${fnv1a64(signalId)}`;
+  // isDirectKey is /^[A-Za-z0-9]{1,20}$/.test without a regex (client-id.test.ts checks the two agree)
+  return isDirectKey(signalId) && signalId.charCodeAt(0) !== 104 /* 'h' */
+    ? signalId
+    : `h${fnv1a64(signalId)}`;
 }
+
+/** A-Z, a-z, 0-9. */
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** `^[A-Za-z0-9]{1,maxLength}$` without a regex. */
+function isAlnumText(text: string, maxLength: number): boolean {
+  const n = text.length;
+  if (n === 0 || n > maxLength) return false;
+  for (let i = 0; i < n; i++) if (!isAlnum(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** `/^[A-Za-z0-9]{1,20}$/.test(text)`: a signal id used as its key as it is. */
+export function isDirectKey(text: string): boolean {
+  return isAlnumText(text, 20);
+}
+
+/** The last prefix that passed PREFIX (an engine uses one run prefix: it is checked once). */
+let validPrefix: string | undefined;
+/** The last key that passed isDirectKey. */
+let directKey: string | undefined;
 
 export function clientOrderId(prefix: string, signalId: string, role: OrderRole, attempt = 0): string {
   return clientOrderIdForKey(prefix, signalKey(signalId), role, attempt);
@@ -54,15 +95,26 @@ export function clientOrderId(prefix: string, signalId: string, role: OrderRole,
 
 /** The same id from the signal's key (as parsed back from one of its orders: reconciliation). */
 export function clientOrderIdForKey(prefix: string, key: string, role: OrderRole, attempt = 0): string {
-  if (!PREFIX.test(prefix)) {
-    throw new InvariantError(`run prefix "${prefix}" must be 1..8 letters or digits`, { prefix });
+  if (prefix !== validPrefix) {
+    if (!PREFIX.test(prefix)) {
+      throw new InvariantError(`run prefix "${prefix}" must be 1..8 letters or digits`, { prefix });
+    }
+    validPrefix = prefix;
   }
   if (!Number.isInteger(attempt) || attempt < 0 || attempt > 999) {
     throw new InvariantError(`order attempt ${attempt} must be an integer 0..999`, { attempt });
   }
   const id = `${prefix}-${key}-${ROLE_CODE[role]}${attempt === 0 ? '' : String(attempt)}`;
-  if (!CLIENT_ORDER_ID.test(id)) {
-    throw new InvariantError(`client order id "${id}" does not match the venue's pattern`, { id });
+  // a valid prefix (<= 8) and a key of 1..20 letters/digits (every key signalKey makes: the hash is 'h' +
+  // at most 13 base-36 digits) give at most 8 + 1 + 20 + 1 + 1 + 3 = 34 characters of the venue's set:
+  // the pattern cannot fail, so it is tested only for other keys. The entry, stop-loss and take-profit
+  // ids of one signal share the key: the last direct key is remembered.
+  if (key !== directKey) {
+    if (isDirectKey(key)) {
+      directKey = key;
+    } else if (!CLIENT_ORDER_ID.test(id)) {
+      throw new InvariantError(`client order id "${id}" does not match the venue's pattern`, { id });
+    }
   }
   return id;
 }

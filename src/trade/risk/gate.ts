@@ -41,7 +41,13 @@ import { checkOrder, type Instrument, instrumentSpec } from '../../domain/instru
 import type { OrderRequest } from '../../domain/order.js';
 import { type Signal, tierOf } from '../../domain/signal.js';
 import { clientOrderIdForKey, signalKey } from '../orders/client-id.js';
-import { type GateOrder, passesFilters, roundPriceDec, roundQuantityDec } from './filters.js';
+import {
+  type GateOrder,
+  passesFilters,
+  passesFiltersFor,
+  roundPriceDec,
+  roundQuantityDec,
+} from './filters.js';
 
 export interface RiskConfig {
   /** Prefix of every client order id of this engine (1..8 letters/digits), stable across restarts. */
@@ -269,8 +275,10 @@ export class RiskGate {
     if (open >= c.maxOpenPositions) {
       return deny('max_open_positions', `open positions ${open} >= MAX_OPEN_POSITIONS ${c.maxOpenPositions}`);
     }
-    if (view.exposures.some((e) => e.symbol === sym)) {
-      return deny('position_exists', `${sym} already has a position or an entry in flight`);
+    for (let i = 0; i < open; i++) {
+      if (view.exposures[i]?.symbol === sym) {
+        return deny('position_exists', `${sym} already has a position or an entry in flight`);
+      }
     }
     if (!(signal.confidence >= c.minConfidence)) {
       return deny('min_confidence', `confidence ${signal.confidence} < minimum ${c.minConfidence}`);
@@ -367,7 +375,8 @@ export class RiskGate {
       );
     }
     let openNotional = Decimal.ZERO;
-    for (const e of view.exposures) openNotional = openNotional.add(e.notional);
+    for (let i = 0; i < open; i++)
+      openNotional = openNotional.add((view.exposures[i] as ExposureView).notional);
     if (openNotional.add(notional).gt(this.maxTotal)) {
       return deny(
         'max_notional_total',
@@ -429,9 +438,9 @@ export class RiskGate {
     // the fast check on the Decimals at hand; checkOrder (which parses the order's strings) decides and
     // words the denial whenever the fast check does not pass (filters.ts)
     if (
-      !passesFilters(spec, gateOrder(entry, quantity, undefined), entryPx) ||
-      !passesFilters(spec, gateOrder(stopLoss, exitQty, stopPx), entryPx) ||
-      !passesFilters(spec, gateOrder(takeProfit, exitQty, tpPx), entryPx)
+      !passesFiltersFor(spec, entry.type, quantity, qty, undefined, undefined, false, entryPx) ||
+      !passesFiltersFor(spec, stopLoss.type, exitQty, exitText, stopPx, stopText, true, entryPx) ||
+      !passesFiltersFor(spec, takeProfit.type, exitQty, exitText, tpPx, tpText, true, entryPx)
     ) {
       for (const [name, order] of [
         ['entry', entry],
@@ -476,17 +485,6 @@ function marketBuy(quantity: Decimal): GateOrder {
     stopPrice: undefined,
     stopPriceText: undefined,
     reduceOnly: false,
-  };
-}
-
-function gateOrder(order: OrderRequest, quantity: Decimal, stopPrice: Decimal | undefined): GateOrder {
-  return {
-    type: order.type,
-    quantity,
-    quantityText: order.quantity,
-    stopPrice,
-    stopPriceText: order.stopPrice,
-    reduceOnly: order.reduceOnly === true,
   };
 }
 
