@@ -131,6 +131,29 @@ describe('spotPositions', () => {
     });
   });
 
+  it('adopts nothing from an open stop when our fills of its trade say flat, though the account holds other base', () => {
+    // our entry bought 0.1 (0.0999 received), our take-profit sell sold the 0.0999, the stop is still
+    // open (an orphan) and the account holds 2 BTC of its own: none of it is ours
+    const tp = fill({
+      clientOrderId: `T1-${KEY}-t`,
+      side: 'SELL',
+      quantity: '0.0999',
+      commissionAsset: 'USDT',
+      commission: '5.1',
+    });
+    expect(run({ fills: [fill({}), tp], balances: btc('2', '0') })).toEqual({
+      positions: [],
+      unresolved: [],
+    });
+  });
+
+  it("sizes a position known only from its stop by the stop's unfilled quantity", () => {
+    const partly = { ...stop('0.0999'), status: 'partially_filled' as const, filledQuantity: '0.0499' };
+    expect(run({ fills: [], openOrders: [partly], balances: btc('0.5', '0.05') }).positions).toEqual([
+      { symbol: 'BTCUSDT', quantity: '0.05', entryPrice: '50000', leverage: 1 },
+    ]);
+  });
+
   it('looks at spot instruments only', () => {
     expect(run({ instruments: [BTCUSDT] })).toEqual({ positions: [], unresolved: [] });
   });

@@ -117,8 +117,9 @@ export interface SpotPositionsResult {
  * quantity = min(last known, held): the base bought by our entries that is still there (a stop or a
  * close filled while down leaves less base; other holdings of the base asset are never adopted). When
  * the fills know no position but our stop-loss is open (a lost journal), quantity = min(stop quantity,
- * held) at the entry price of the stop's journaled signal; without that signal the symbol is
- * `unresolved`. A quantity below one sellable lot (dust) is no position.
+ * held) at the entry price of the stop's journaled signal (the stop's unfilled quantity); without that
+ * signal the symbol is `unresolved`. When our fills of the stop's trade are known and replay to flat,
+ * the stop is an orphan: nothing is adopted from it (other base held is never ours). A quantity below one sellable lot (dust) is no position.
  */
 export function spotPositions(input: SpotPositionsInput): SpotPositionsResult {
   const positions: VenuePosition[] = [];
@@ -139,21 +140,22 @@ export function spotPositions(input: SpotPositionsInput): SpotPositionsResult {
         ours(o.clientOrderId) &&
         parseClientOrderId(o.clientOrderId)?.role === 'sl',
     );
-    const last =
-      input.known?.(symbol) ??
-      replaySpotFills(
-        instrument,
-        input.fills.filter((f) => f.symbol === symbol && ours(f.clientOrderId)),
-      );
+    const ourFills = input.fills.filter((f) => f.symbol === symbol && ours(f.clientOrderId));
+    const last = input.known?.(symbol) ?? replaySpotFills(instrument, ourFills);
     let quantity: Decimal;
     let entry: Decimal;
     if (last !== undefined && last.quantity.sign() > 0) {
       quantity = Decimal.min(last.quantity, base);
       entry = last.avgEntry;
     } else if (stops.length > 0) {
-      let stopQty = Decimal.ZERO;
-      for (const o of stops) stopQty = stopQty.add(Decimal.parse(o.quantity));
       const key = parseClientOrderId(stops[0]?.clientOrderId ?? '')?.key;
+      // our fills of that trade are known and say flat (e.g. closed by our take-profit sell): the stop is
+      // an orphan, and adopting from it could take the account's own base for ours. Flat: the engine
+      // treats the stop as any orphan protective order.
+      if (ourFills.some((f) => parseClientOrderId(f.clientOrderId)?.key === key)) continue;
+      let stopQty = Decimal.ZERO;
+      for (const o of stops)
+        stopQty = stopQty.add(Decimal.parse(o.quantity).sub(Decimal.parse(o.filledQuantity)));
       const signal = input.signals.find((s) => signalKey(s.id) === key && s.side === 'BUY');
       if (signal === undefined || !(signal.entry > 0)) {
         unresolved.push({
