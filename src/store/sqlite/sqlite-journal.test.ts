@@ -186,6 +186,41 @@ describe('SqliteJournal batchWrites (backtests only)', () => {
     await reopened.close();
   });
 
+  it('an order event whose append fails after its upsert leaves no order row without its event: the batch is rolled back and reported lost', async () => {
+    const file = tmpFile();
+    const journal = SqliteJournal.open(file, { batchWrites: 10 });
+    await journal.recordFill(fillNo(1));
+    // the append fails after the upsert succeeded (as a disk-full or I/O error could)
+    const stmt = (journal as unknown as { stmt: { insertOrderEvent: { run: (...a: unknown[]) => unknown } } })
+      .stmt;
+    const append = stmt.insertOrderEvent.run.bind(stmt.insertOrderEvent);
+    stmt.insertOrderEvent.run = () => {
+      throw new Error('simulated SQLITE_FULL');
+    };
+    const order = {
+      clientOrderId: 'T1-abc-e',
+      symbol: 'BTCUSDT',
+      side: 'BUY',
+      type: 'MARKET',
+      status: 'new',
+      quantity: '0.1',
+      filledQuantity: '0',
+      time: 1_700_000_000_000,
+    } as const;
+    const error = await journal.recordOrderEvent(order).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    stmt.insertOrderEvent.run = append;
+    expect(error).toBeInstanceOf(AegisError);
+    expect((error as Error).message).toMatch(/1 earlier record\(s\) acknowledged in it are lost/); // the fill of the batch
+    await journal.close();
+    const reopened = SqliteJournal.open(file);
+    expect(await reopened.ordersByClientId('T1-abc-e')).toBeUndefined();
+    expect(await reopened.fills()).toEqual([]);
+    await reopened.close();
+  });
+
   it('refuses a batch size that is not an integer >= 1, naming the option and value', () => {
     for (const batchWrites of [0, 1.5, Number.NaN]) {
       expect(() => SqliteJournal.open(':memory:', { batchWrites })).toThrow(

@@ -376,10 +376,17 @@ export class SqliteJournal implements Journal {
       // journal). Still atomic: the upsert runs first, and every value it accepted is one the event row
       // accepts too (order_events' NOT NULL columns and types are a subset of orders'; orders'
       // client_order_id is a STRICT primary key, hence NOT NULL). If the upsert fails, SQLite undoes
-      // that statement alone and the event is not appended; a failure severe enough to abort the
-      // transaction is reported by write() as a lost batch.
+      // that statement alone and the event is not appended. If the append fails after the upsert (a
+      // disk full / I/O / memory error, where SQLite may undo only the failing statement), the batch
+      // transaction is rolled back, so no order row stands without its event; write() reports the batch
+      // as lost (it counts the calls since the last commit).
       this.stmt.upsertOrder.run(params);
-      this.stmt.insertOrderEvent.run(orderEventParams(params));
+      try {
+        this.stmt.insertOrderEvent.run(orderEventParams(params));
+      } catch (caught) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw caught;
+      }
     });
   }
 
