@@ -42,8 +42,12 @@ describe('aegis optimize', () => {
   it('runs a walk-forward grid search and writes the out-of-sample report as JSON', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'aegis-opt-'));
     const json = path.join(dir, 'opt.json');
+    // symbol and interval from the file name (binance_spot_BTCUSDT_1h_...), as `aegis backtest`
     const { out, err } = await run([
-      ...base,
+      '--data',
+      FILE,
+      '--strategy',
+      'ema-cross',
       '--param',
       'fast=5,10',
       '--param',
@@ -68,6 +72,7 @@ describe('aegis optimize', () => {
     // 1,468 candles: windows end at 800, 1100, 1400
     expect(report.windows.map((w) => w.test.candles)).toEqual([300, 300, 300]);
     expect(report.symbol).toBe('BTCUSDT');
+    expect(report.interval).toBe('1h');
     expect(report.candidates).toBe(2);
     expect(report.timing.workers).toBe(0);
   });
@@ -94,5 +99,10 @@ describe('aegis optimize', () => {
     await expect(run([...base, ...spans, '--param', 'fast=30', '--param', 'slow=20'])).rejects.toThrow(
       /refused by strategy ema-cross \(fast \(30\) must be below slow \(20\)\)/,
     );
+    // ../shared/data: Binance USDⓈ-M LTCUSDT aggTrades (REST), a trade file
+    const trades = sharedData('trades/binance_usdm_LTCUSDT_aggtrades_20201016_rest.csv');
+    await expect(
+      run(['--data', trades, '--strategy', 'ema-cross', ...spans, '--param', 'fast=5']),
+    ).rejects.toThrow(/holds trades; aegis optimize runs on klines/);
   });
 });

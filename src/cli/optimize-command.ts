@@ -9,7 +9,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { AegisConfig } from '../config/schema.js';
 import { isInterval } from '../domain/market.js';
-import { loadKlines } from '../venues/files/market-csv.js';
+import { loadBacktestData, resolveBacktestInput } from '../app/backtest/inputs.js';
 import { OBJECTIVES, parseObjective } from '../app/optimize/objective.js';
 import { defaultWorkers, optimize } from '../app/optimize/optimize.js';
 import { formatOptimize, optimizeJson } from '../app/optimize/report.js';
@@ -103,9 +103,12 @@ export function registerOptimizeCommand(program: Command, deps: OptimizeCommandD
       "walk-forward optimisation of a strategy's declared parameters (grid or seeded random search) on " +
         'worker threads; reports out-of-sample results only',
     )
-    .option('--data <file>', 'kline CSV (../shared/data layout or Binance dump; plain or .gz)')
-    .option('--symbol <symbol>', 'symbol of the file, e.g. BTCUSDT')
-    .option('--interval <i>', 'interval of the file, e.g. 5m')
+    .option(
+      '--data <file|dir>',
+      'kline CSV (../shared/data layout or Binance dump; plain or .gz) or a directory of them (as backtest)',
+    )
+    .option('--symbol <symbol>', 'symbol (default: from the file names)')
+    .option('--interval <i>', 'interval of the klines (default: from the file names)')
     .addOption(
       new Option('--strategy <name>', 'strategy to tune')
         .choices(STRATEGIES.map((s) => s.name))
@@ -155,16 +158,15 @@ export function registerOptimizeCommand(program: Command, deps: OptimizeCommandD
         deps.stdout.write(formatParameters(def));
         return;
       }
-      const missing = (['data', 'symbol', 'interval', 'train', 'test'] as const).filter(
+      const missing = (['data', 'train', 'test'] as const).filter(
         (k) => o[k] === undefined,
       );
       if (missing.length > 0) {
         throw new ConfigError(missing.map((k) => `aegis optimize needs --${k}`));
       }
-      const interval = o.interval as string;
-      if (!isInterval(interval))
+      if (o.interval !== undefined && !isInterval(o.interval))
         throw new ConfigError([
-          `--interval must be a Binance interval such as 1m, 5m or 1h, got "${interval}"`,
+          `--interval must be a Binance interval such as 1m, 5m or 1h, got "${o.interval}"`,
         ]);
       const train = parseSpan('--train', o.train as string);
       const test = parseSpan('--test', o.test as string);
@@ -184,8 +186,16 @@ export function registerOptimizeCommand(program: Command, deps: OptimizeCommandD
       const objective = parseObjective(o.objective);
       const config = deps.config(cmd);
       const logger = deps.logger(config);
-      const symbol = (o.symbol as string).toUpperCase();
-      const all = loadKlines(path.resolve(deps.cwd, o.data as string), symbol, interval);
+      const input = await resolveBacktestInput({
+        data: path.resolve(deps.cwd, o.data as string),
+        ...(o.symbol === undefined ? {} : { symbol: o.symbol.toUpperCase() }),
+        ...(o.interval === undefined ? {} : { interval: o.interval }),
+      });
+      if (input.kind !== 'klines') {
+        throw new ConfigError([`--data ${o.data as string}: holds trades; aegis optimize runs on klines`]);
+      }
+      const { symbol, interval } = input;
+      const all = loadBacktestData(input).candles;
       const candles = all.filter(
         (c) => (o.from === undefined || c.openTime >= o.from) && (o.to === undefined || c.openTime < o.to),
       );
