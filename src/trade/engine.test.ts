@@ -47,6 +47,19 @@ function venueError(code: 'VENUE_TRANSPORT' | 'VENUE_REJECTED', venueCode?: numb
 }
 
 describe('TradeEngine', () => {
+  it('counts the margin of an entry acknowledged but not yet filled as committed in the risk view', async () => {
+    const { venue, engine, send } = await setup();
+    venue.fillMarketAtOnce = false; // acknowledged NEW, filled later (as a user data stream reports)
+    expect(engine.view().freeBalance.toString()).toBe('10000');
+    await send(signal()); // 0.1 BTC at 50000, teacher leverage 10: margin 500
+    expect(engine.book.get('BTCUSDT')).toBeUndefined();
+    // a second signal decided now is not sized on the balance the first one already uses
+    expect(engine.view().freeBalance.toString()).toBe('9500');
+    expect(engine.view().exposures.map((e) => [e.symbol, e.notional.toString()])).toEqual([
+      ['BTCUSDT', '5000'],
+    ]);
+  });
+
   it('turns an approved signal into an entry, a position and reduce-only stop-loss and take-profit orders', async () => {
     const { venue, engine, events, topics, errors, send } = await setup();
     await send(signal());

@@ -340,8 +340,12 @@ export class TradeEngine {
         closable: !(m?.closing ?? false),
       });
     }
+    // entries in flight, not yet in the book: their margin (spot: their cost) is committed, so a second
+    // signal decided before they fill is not sized on the same balance
+    let committed = Decimal.ZERO;
     for (const a of this.entries.values()) {
       if (this.book.get(a.signal.symbol) !== undefined) continue;
+      committed = committed.add(a.margin);
       exposures.push({
         symbol: a.signal.symbol,
         notional: a.notional,
@@ -353,7 +357,7 @@ export class TradeEngine {
     return {
       exposures,
       equity: this.account.equity(),
-      freeBalance: this.account.free(),
+      freeBalance: committed.isZero() ? this.account.free() : this.account.free().sub(committed),
       instrument: (s) => this.instruments.get(s),
     };
   }
