@@ -67,8 +67,7 @@ function approved(decision: RiskDecision) {
 }
 
 describe('spot sizing (leverage 1)', () => {
-  it('defaults: 0.2 % price allowance, 0.1 % taker fee', () => {
-    expect(SPOT_PRICE_ALLOWANCE).toBe(0.002);
+  it('the default taker fee is the regular Binance spot (VIP 0) rate, 0.1 % (binance.com/en/fee/schedule)', () => {
     expect(SPOT_TAKER_FEE).toBe(0.001);
   });
 
