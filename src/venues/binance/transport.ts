@@ -68,17 +68,17 @@ export interface RawResponse {
 }
 
 /**
- * Errors before any byte could have reached the venue: a submit that fails this way was not placed.
- * ERR_TLS_CERTIFICATE / ERR_TLS_HANDSHAKE: HttpTlsError, the TLS session never came up (the raw client
- * writes nothing before the handshake completes).
- */
-/**
  * Failures of raw-client requests whose bytes never left this process (PendingRequest.requestSent was
  * false: still queued, or the connection not yet up when it timed out or failed): a submit that fails
  * this way was not placed, whatever the error.
  */
 const neverSent = new WeakSet<object>();
 
+/**
+ * Errors before any byte could have reached the venue: a submit that fails this way was not placed.
+ * ERR_TLS_CERTIFICATE / ERR_TLS_HANDSHAKE: HttpTlsError, the TLS session never came up (the raw client
+ * writes nothing before the handshake completes).
+ */
 const NOT_SENT = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
