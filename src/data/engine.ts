@@ -9,6 +9,7 @@ import { Bar, sameBar, type BarLike } from './bar.js';
 import { CandleAggregator, TradeCandleBuilder } from './candle-builder.js';
 import { ConflationBuffer } from './conflation.js';
 import { CandleRing, type CandleSeriesView } from './ring-buffer.js';
+import { tradeOrder } from './trade-order.js';
 import { isNonNegative, isPositive, klineProblem, markPriceProblem, quoteProblem } from './validate.js';
 
 /** What to do with bars the venue cannot backfill (a real outage): leave the hole, or fill it flat. */
@@ -418,20 +419,13 @@ export class DataEngine {
 
   private ingestTrade(s: SymbolState, t: Trade): void {
     const time = t.time;
-    if (!(isPositive(t.price) && isNonNegative(t.qty) && time >= s.lastTradeTime && time < Infinity)) {
-      this.reject(s, undefined, tradeProblem(t, s.lastTradeTime), { kind: 'trade', time, id: t.id });
-      return;
-    }
-    const last = s.lastTrade;
-    if (last !== undefined && t.id <= last.id) {
-      if (t.id === last.id && time === last.time && t.price === last.price && t.qty === last.qty) {
-        s.duplicates++;
-        return;
-      }
-      if (t.id < last.id) {
+    const order = tradeOrder(s.lastTrade, t);
+    if (order !== 'accept') {
+      if (order === 'repeat') s.duplicates++;
+      else if (order === 'older-id') {
         this.reject(s, undefined, 'trade id older than the previous trade', { kind: 'trade', id: t.id });
-        return;
-      }
+      } else this.reject(s, undefined, tradeProblem(t, s.lastTradeTime), { kind: 'trade', time, id: t.id });
+      return;
     }
     if (this.source === 'trades' && time < s.builder.formingOpenTime) {
       this.reject(s, undefined, 'trade for a bar already closed', { kind: 'trade', time, id: t.id });

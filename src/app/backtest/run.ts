@@ -28,6 +28,7 @@ import type { AegisConfig } from '../../config/schema.js';
 import type { StrategyFactory } from '../../brain/strategy.js';
 import type { Instrument } from '../../domain/instrument.js';
 import { INTERVAL_MS, type Candle, type Interval, type Trade } from '../../domain/market.js';
+import { tradeOrder } from '../../data/trade-order.js';
 import { openJournal } from '../../store/open.js';
 import { SPOT_BTCUSDT, USDM_BTCUSDT, USDM_ETHUSDT } from '../../venues/sim/instruments.js';
 import type { FeeRates } from '../../venues/sim/types.js';
@@ -406,9 +407,44 @@ export async function runBacktestDetailed(o: BacktestOptions): Promise<BacktestR
       }
     }
   };
+  /**
+   * At a bar's close, before the data layer sees it: the quote around the close price (slippage) and the
+   * trade layer's unrealised PnL, marked at the close while a position is open (flat, a mark changes
+   * nothing).
+   */
+  const quoteClose = (closeTime: number, price: number, updateId: number): void => {
+    if (slip > 0) {
+      venue.feedQuote({
+        symbol,
+        time: closeTime,
+        bidPrice: price * (1 - slip),
+        bidQty: DEEP_BOOK,
+        askPrice: price * (1 + slip),
+        askQty: DEEP_BOOK,
+        updateId,
+      });
+    }
+    if (recorder.hasOpen) mark(closeTime, price);
+  };
+  /** The venue's delivered count the replay has waited for (set when a replay starts). */
+  let delivered = 0;
+  /**
+   * After the data layer has the close: execution updates are awaited, then the equity-curve point.
+   */
+  const settleClose = async (closeTime: number, price: number): Promise<void> => {
+    if (flags.busy || venue.delivered !== delivered) {
+      const wasOpen = recorder.hasOpen;
+      await engine.trade.idle();
+      flags.busy = false;
+      delivered = venue.delivered;
+      // a position opened on this close: mark it now, not with the mark of an older position
+      if (!wasOpen && recorder.openPositions() > 0) mark(closeTime, price);
+    }
+    curve.push({ time: closeTime, equity: recorder.equityAt(symbol, price) });
+  };
   const replay = async (): Promise<void> => {
     let fedOpen = -Infinity;
-    let delivered = venue.delivered;
+    delivered = venue.delivered;
     for (let i = 0; i < candles.length; i++) {
       const c = candles[i] as Candle;
       const closeTime = c.openTime + step - 1;
@@ -418,31 +454,10 @@ export async function runBacktestDetailed(o: BacktestOptions): Promise<BacktestR
         // duplicates and out-of-order bars never reach the venue (they would be counted twice)
         fedOpen = c.openTime;
         venue.feedCandle(c);
-        if (slip > 0) {
-          venue.feedQuote({
-            symbol,
-            time: closeTime,
-            bidPrice: c.close * (1 - slip),
-            bidQty: DEEP_BOOK,
-            askPrice: c.close * (1 + slip),
-            askQty: DEEP_BOOK,
-            updateId: i,
-          });
-        }
-        // the trade layer's unrealised PnL: marked at the close while a position is open (flat, a mark
-        // changes nothing)
-        if (recorder.hasOpen) mark(closeTime, c.close);
+        quoteClose(closeTime, c.close, i);
       }
       data.onKline(c);
-      if (flags.busy || venue.delivered !== delivered) {
-        const wasOpen = recorder.hasOpen;
-        await engine.trade.idle();
-        flags.busy = false;
-        delivered = venue.delivered;
-        // a position opened on this close: mark it now, not with the mark of an older position
-        if (!wasOpen && recorder.openPositions() > 0) mark(closeTime, c.close);
-      }
-      curve.push({ time: closeTime, equity: recorder.equityAt(symbol, c.close) });
+      await settleClose(closeTime, c.close);
       if (o.onProgress !== undefined && (i + 1) % every === 0) o.onProgress(i + 1, candles.length);
     }
   };
@@ -480,39 +495,19 @@ export async function runBacktestDetailed(o: BacktestOptions): Promise<BacktestR
    * repeat the previous trade go to the data layer only, which counts and drops them, as klines do.
    */
   const replayTrades = async (): Promise<void> => {
-    let delivered = venue.delivered;
+    delivered = venue.delivered;
     let barEnd = -Infinity;
-    let lastTime = -Infinity;
-    let lastId = -Infinity;
+    let last: Trade | undefined;
     let lastPrice = 0;
-    let lastQty = 0;
     let barTrades = 0;
     /** Close the forming bar (ends at barEnd) at its close time, as a kline would be at its close_time. */
     const closeBar = async (): Promise<void> => {
       const closeTime = barEnd - 1;
       if (closeTime > clock.now()) clock.advanceTo(closeTime);
       resumeIfNewDay(closeTime);
-      if (slip > 0) {
-        venue.feedQuote({
-          symbol,
-          time: closeTime,
-          bidPrice: lastPrice * (1 - slip),
-          bidQty: DEEP_BOOK,
-          askPrice: lastPrice * (1 + slip),
-          askQty: DEEP_BOOK,
-          updateId: tradeStats.bars,
-        });
-      }
-      if (recorder.hasOpen) mark(closeTime, lastPrice);
+      quoteClose(closeTime, lastPrice, tradeStats.bars);
       data.advanceTo(barEnd);
-      if (flags.busy || venue.delivered !== delivered) {
-        const wasOpen = recorder.hasOpen;
-        await engine.trade.idle();
-        flags.busy = false;
-        delivered = venue.delivered;
-        if (!wasOpen && recorder.openPositions() > 0) mark(closeTime, lastPrice);
-      }
-      curve.push({ time: closeTime, equity: recorder.equityAt(symbol, lastPrice) });
+      await settleClose(closeTime, lastPrice);
       if (barTrades === 0) {
         tradeStats.flat++;
         tradeStats.flatRun++;
@@ -529,21 +524,17 @@ export async function runBacktestDetailed(o: BacktestOptions): Promise<BacktestR
       for (const t of ticks) {
         const time = t.time;
         // what the data layer accepts (src/data/engine.ts ingestTrade): valid, not older, not a repeat
-        const valid = t.price > 0 && t.price < Infinity && t.qty >= 0 && t.qty < Infinity && time < Infinity;
-        const older = time < lastTime || t.id < lastId;
-        const repeat = t.id === lastId && time === lastTime && t.price === lastPrice && t.qty === lastQty;
-        if (!valid || older || repeat) {
-          if (valid && older) tradeStats.outOfOrder++;
+        const order = tradeOrder(last, t);
+        if (order !== 'accept') {
+          if (order === 'older-time' || order === 'older-id') tradeStats.outOfOrder++;
           data.onTrade(t);
           continue;
         }
         if (barEnd === -Infinity) barEnd = Math.floor(time / step) * step + step;
         while (time >= barEnd) await closeBar();
         if (time > clock.now()) clock.advanceTo(time);
-        lastTime = time;
-        lastId = t.id;
+        last = t;
         lastPrice = t.price;
-        lastQty = t.qty;
         barTrades++;
         venue.feedTrade(t);
         data.onTrade(t);
