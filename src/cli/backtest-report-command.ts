@@ -9,6 +9,7 @@ import { CommanderError, Option, type Command } from 'commander';
 import { defaultSmcStrategyOptions } from '../brain/smc-strategy.js';
 import type { AegisConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
+import { countArg, positiveArg, timeArg } from './args.js';
 import { isInterval, type Interval } from '../domain/market.js';
 import { writeHtmlReport } from '../app/backtest/html-report.js';
 import { DEFAULT_TRADE_INTERVAL, loadBacktestData, resolveBacktestInput } from '../app/backtest/inputs.js';
@@ -89,27 +90,6 @@ const intervalArg =
     if (!isInterval(v))
       throw new ConfigError([`${name} must be a Binance interval such as 1m, 5m or 1h, got "${v}"`]);
     return v;
-  };
-const timeArg =
-  (name: string) =>
-  (v: string): number => {
-    const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(t)) throw new ConfigError([`${name} must be an ISO date or epoch ms, got "${v}"`]);
-    return t;
-  };
-const positiveArg =
-  (name: string) =>
-  (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new ConfigError([`${name} must be a number > 0, got "${v}"`]);
-    return n;
-  };
-const countArg =
-  (name: string) =>
-  (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new ConfigError([`${name} must be an integer >= 1, got "${v}"`]);
-    return n;
   };
 
 const DATA_HELP =

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../core/errors.js';
+import { intArg, realArg, timeArg } from './args.js';
 import type { Logger } from '../core/logger.js';
 import type { AegisConfig } from '../config/schema.js';
 import { isInterval } from '../domain/market.js';
@@ -54,29 +55,6 @@ interface OptimizeFlags {
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
-
-const intArg =
-  (name: string, min: number) =>
-  (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new ConfigError([`${name} must be an integer >= ${min}, got "${v}"`]);
-    return n;
-  };
-const realArg =
-  (name: string) =>
-  (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new ConfigError([`${name} must be a number >= 0, got "${v}"`]);
-    return n;
-  };
-const timeArg =
-  (name: string) =>
-  (v: string): number => {
-    const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(t)) throw new ConfigError([`${name} must be an ISO date or epoch ms, got "${v}"`]);
-    return t;
-  };
 
 /** The declared parameters of a strategy, as a table. */
 export function formatParameters(def: StrategyDefinition): string {
@@ -158,9 +136,7 @@ export function registerOptimizeCommand(program: Command, deps: OptimizeCommandD
         deps.stdout.write(formatParameters(def));
         return;
       }
-      const missing = (['data', 'train', 'test'] as const).filter(
-        (k) => o[k] === undefined,
-      );
+      const missing = (['data', 'train', 'test'] as const).filter((k) => o[k] === undefined);
       if (missing.length > 0) {
         throw new ConfigError(missing.map((k) => `aegis optimize needs --${k}`));
       }
