@@ -17,24 +17,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JournalRecorder } from '../src/app/journal-recorder.js';
 import { SimulatedClock } from '../src/core/clock.js';
-import { EventBus } from '../src/core/event-bus.js';
-import { MemoryLogger } from '../src/core/logger.js';
 import { Decimal } from '../src/domain/decimal.js';
-import { type AegisTopics, type Reconciled, type RiskRejected, TOPICS } from '../src/domain/events.js';
-import type { OrderEvent, OrderRequest } from '../src/domain/order.js';
-import type {
-  ExecutionUpdate,
-  ExecutionVenue,
-  SubmitResult,
-  VenueSubscription,
-} from '../src/domain/ports.js';
+import type { OrderRequest } from '../src/domain/order.js';
 import type { Journal } from '../src/store/journal.js';
 import { openJournal } from '../src/store/open.js';
-import { TradeEngine } from '../src/trade/engine.js';
 import { parseClientOrderId } from '../src/trade/orders/client-id.js';
 import { RISK, signal } from '../src/trade/test-support/fixtures.js';
+import { boot, type Process } from './support/restart-harness.js';
 import { USDM_BTCUSDT } from '../src/venues/sim/instruments.js';
 import { markPrice, quote, trade } from '../src/venues/sim/test-helpers.js';
 import { createSimVenue, type SimVenue } from '../src/venues/sim/venue.js';
@@ -59,134 +49,6 @@ const KILL_POINTS: readonly KillPoint[] = [
 
 /** What happens to the market while the engine is down. */
 type Downtime = 'quiet' | 'stop-hit' | 'take-profit-hit';
-
-const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
-
-/**
- * The SimVenue as one engine process sees it. `killOn` decides, per submit, to die before the request
- * reaches the venue ('before') or after the venue processed it but before the engine hears anything
- * ('after'). `connected = false` drops updates but answers calls (a user-stream outage).
- */
-class ProcessView implements ExecutionVenue {
-  readonly name = 'sim';
-  dead = false;
-  connected = true;
-  /** When set, updates are queued instead of delivered (a stalled stream), until `release()`. */
-  holding: ExecutionUpdate[] | undefined;
-  private listeners: ((u: ExecutionUpdate) => void)[] = [];
-
-  constructor(
-    private readonly venue: SimVenue,
-    private readonly log: { acks: OrderRequest[] },
-    private readonly killOn: (o: OrderRequest) => 'before' | 'after' | undefined = () => undefined,
-  ) {
-    venue.onExecution((u) => {
-      if (this.dead || !this.connected) return;
-      if (this.holding !== undefined) {
-        this.holding.push(u);
-        return;
-      }
-      for (const l of this.listeners) l(u);
-    });
-  }
-
-  release(): void {
-    const held = this.holding ?? [];
-    this.holding = undefined;
-    for (const u of held) for (const l of this.listeners) l(u);
-  }
-
-  kill(): void {
-    this.dead = true;
-  }
-
-  async submitOrder(order: OrderRequest): Promise<SubmitResult> {
-    if (this.dead) return never();
-    const kill = this.killOn(order);
-    if (kill === 'before') {
-      this.dead = true;
-      return never();
-    }
-    if (kill === 'after') this.dead = true;
-    const r = await this.venue.submitOrder(order);
-    if (r.kind === 'ack') this.log.acks.push(order);
-    return this.dead ? never() : r;
-  }
-
-  cancelOrder(symbol: string, id: string): Promise<OrderEvent> {
-    return this.dead ? never() : this.venue.cancelOrder(symbol, id);
-  }
-
-  queryOrder(symbol: string, id: string): Promise<OrderEvent | undefined> {
-    return this.dead ? never() : this.venue.queryOrder(symbol, id);
-  }
-
-  openOrders(symbol?: string): ReturnType<ExecutionVenue['openOrders']> {
-    return this.dead ? never() : this.venue.openOrders(symbol);
-  }
-
-  positions(): ReturnType<ExecutionVenue['positions']> {
-    return this.dead ? never() : this.venue.positions();
-  }
-
-  balances(): ReturnType<ExecutionVenue['balances']> {
-    return this.dead ? never() : this.venue.balances();
-  }
-
-  setLeverage(symbol: string, leverage: number): Promise<void> {
-    return this.dead ? never() : this.venue.setLeverage(symbol, leverage);
-  }
-
-  instruments(): ReturnType<ExecutionVenue['instruments']> {
-    return this.venue.instruments();
-  }
-
-  onExecution(listener: (u: ExecutionUpdate) => void): VenueSubscription {
-    this.listeners.push(listener);
-    return {
-      unsubscribe: () => {
-        this.listeners = this.listeners.filter((l) => l !== listener);
-      },
-    };
-  }
-}
-
-interface Process {
-  readonly engine: TradeEngine;
-  readonly view: ProcessView;
-  readonly bus: EventBus<AegisTopics>;
-  readonly reconciled: Reconciled[];
-  readonly denials: RiskRejected[];
-  readonly recorder: JournalRecorder;
-}
-
-async function boot(
-  venue: SimVenue,
-  journal: Journal,
-  clock: SimulatedClock,
-  log: { acks: OrderRequest[] },
-  killOn?: (o: OrderRequest) => 'before' | 'after' | undefined,
-): Promise<Process> {
-  const logger = new MemoryLogger();
-  const bus = new EventBus<AegisTopics>(TOPICS, { logger });
-  const view = new ProcessView(venue, log, killOn);
-  const recorder = new JournalRecorder(bus, journal, logger);
-  const reconciled: Reconciled[] = [];
-  const denials: RiskRejected[] = [];
-  bus.subscribe('RECONCILED', 'test', (r) => reconciled.push(r));
-  bus.subscribe('RISK_REJECTED', 'test', (d) => denials.push(d));
-  const engine = new TradeEngine({
-    bus,
-    clock,
-    venue: view,
-    logger,
-    history: journal,
-    config: { risk: RISK, rotation: { margin: 0.1, cooldownMs: 600_000 }, quoteAsset: 'USDT' },
-    isStale: () => false,
-  });
-  await engine.start();
-  return { engine, view, bus, reconciled, denials, recorder };
-}
 
 function market(venue: SimVenue, clock: SimulatedClock, price: number): void {
   clock.advanceTo(clock.now() + 1000);

@@ -16,136 +16,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JournalRecorder } from '../src/app/journal-recorder.js';
 import { SimulatedClock } from '../src/core/clock.js';
-import { EventBus } from '../src/core/event-bus.js';
-import { MemoryLogger } from '../src/core/logger.js';
-import { type AegisTopics, type Reconciled, TOPICS } from '../src/domain/events.js';
 import type { OrderEvent, OrderRequest } from '../src/domain/order.js';
-import type {
-  ExecutionUpdate,
-  ExecutionVenue,
-  SubmitResult,
-  VenueSubscription,
-} from '../src/domain/ports.js';
 import type { Journal } from '../src/store/journal.js';
 import { openJournal } from '../src/store/open.js';
-import { TradeEngine } from '../src/trade/engine.js';
 import { parseClientOrderId } from '../src/trade/orders/client-id.js';
 import { RISK, signal } from '../src/trade/test-support/fixtures.js';
+import { boot, type Process } from './support/restart-harness.js';
 import { SPOT_BTCUSDT } from '../src/venues/sim/instruments.js';
 import { quote, trade } from '../src/venues/sim/test-helpers.js';
 import { createSimVenue, type SimVenue } from '../src/venues/sim/venue.js';
 
 const S = 'BTCUSDT';
 const T0 = 1_700_000_000_000;
-const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
-
-/** The SimVenue as one engine process sees it; `killOn` dies before / after a chosen submit. */
-class ProcessView implements ExecutionVenue {
-  readonly name = 'sim';
-  dead = false;
-  private listeners: ((u: ExecutionUpdate) => void)[] = [];
-
-  constructor(
-    private readonly venue: SimVenue,
-    private readonly killOn: (o: OrderRequest) => 'before' | 'after' | undefined = () => undefined,
-  ) {
-    venue.onExecution((u) => {
-      if (!this.dead) for (const l of this.listeners) l(u);
-    });
-  }
-
-  async submitOrder(order: OrderRequest): Promise<SubmitResult> {
-    if (this.dead) return never();
-    const kill = this.killOn(order);
-    if (kill === 'before') {
-      this.dead = true;
-      return never();
-    }
-    if (kill === 'after') this.dead = true;
-    const r = await this.venue.submitOrder(order);
-    return this.dead ? never() : r;
-  }
-
-  cancelOrder(symbol: string, id: string): Promise<OrderEvent> {
-    return this.dead ? never() : this.venue.cancelOrder(symbol, id);
-  }
-
-  queryOrder(symbol: string, id: string): Promise<OrderEvent | undefined> {
-    return this.dead ? never() : this.venue.queryOrder(symbol, id);
-  }
-
-  openOrders(symbol?: string): ReturnType<ExecutionVenue['openOrders']> {
-    return this.dead ? never() : this.venue.openOrders(symbol);
-  }
-
-  positions(): ReturnType<ExecutionVenue['positions']> {
-    return this.dead ? never() : this.venue.positions();
-  }
-
-  balances(): ReturnType<ExecutionVenue['balances']> {
-    return this.dead ? never() : this.venue.balances();
-  }
-
-  setLeverage(symbol: string, leverage: number): Promise<void> {
-    return this.dead ? never() : this.venue.setLeverage(symbol, leverage);
-  }
-
-  instruments(): ReturnType<ExecutionVenue['instruments']> {
-    return this.venue.instruments();
-  }
-
-  onExecution(listener: (u: ExecutionUpdate) => void): VenueSubscription {
-    this.listeners.push(listener);
-    return {
-      unsubscribe: () => {
-        this.listeners = this.listeners.filter((l) => l !== listener);
-      },
-    };
-  }
-}
-
-interface Process {
-  readonly engine: TradeEngine;
-  readonly view: ProcessView;
-  readonly bus: EventBus<AegisTopics>;
-  readonly reconciled: Reconciled[];
-  readonly recorder: JournalRecorder;
-  readonly logger: MemoryLogger;
-  /** The engine's last BALANCE_UPDATED: free quote and the quote in positions. */
-  readonly balance: { free: number; locked: number };
-}
-
-async function boot(
-  venue: SimVenue,
-  journal: Journal,
-  clock: SimulatedClock,
-  killOn?: (o: OrderRequest) => 'before' | 'after' | undefined,
-): Promise<Process> {
-  const logger = new MemoryLogger();
-  const bus = new EventBus<AegisTopics>(TOPICS, { logger });
-  const view = new ProcessView(venue, killOn);
-  const recorder = new JournalRecorder(bus, journal, logger);
-  const reconciled: Reconciled[] = [];
-  bus.subscribe('RECONCILED', 'test', (r) => reconciled.push(r));
-  const balance = { free: Number.NaN, locked: Number.NaN };
-  bus.subscribe('BALANCE_UPDATED', 'test', (b) => {
-    balance.free = b.free;
-    balance.locked = b.locked;
-  });
-  const engine = new TradeEngine({
-    bus,
-    clock,
-    venue: view,
-    logger,
-    history: journal,
-    config: { risk: RISK, rotation: { margin: 0.1, cooldownMs: 600_000 }, quoteAsset: 'USDT' },
-    isStale: () => false,
-  });
-  await engine.start();
-  return { engine, view, bus, reconciled, recorder, logger, balance };
-}
 
 /** The market at `price`: a quote (ask = price) and a trade, one second later. */
 function market(venue: SimVenue, clock: SimulatedClock, price: number): void {
@@ -182,7 +65,7 @@ async function firstLife(
   const clock = new SimulatedClock(T0);
   const venue = createSimVenue({ instruments: [SPOT_BTCUSDT], balances }, { clock });
   market(venue, clock, 50_000);
-  const first = await boot(venue, journal, clock, killOn);
+  const first = await boot(venue, journal, clock, undefined, killOn);
   first.bus.publish('SIGNAL_GENERATED', signal());
   if (killOn === undefined) {
     await first.engine.idle();

@@ -1,32 +1,18 @@
 /**
  * `spotPositions` (src/trade/reconcile.ts): the spot positions reconciliation adopts, derived from our
  * fills, the base balance and our open stop-loss sells. Instrument: Binance spot BTCUSDT exchangeInfo
- * filters (step 0.00001, min 0.00001, min notional 5), as src/venues/sim/instruments.ts SPOT_BTCUSDT.
+ * filters (step 0.00001, min 0.00001, min notional 5), as SPOT_BTCUSDT in
+ * src/trade/test-support/fixtures.ts.
  * Commission: Binance spot takes the buy's 0.1 % in the base asset received.
  */
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../domain/decimal.js';
-import type { Instrument } from '../domain/instrument.js';
 import type { Fill, OrderEvent } from '../domain/order.js';
 import type { VenueBalance } from '../domain/ports.js';
 import { signalKey } from './orders/client-id.js';
 import { type SpotPositionsInput, spotPositionCost, spotPositions } from './reconcile.js';
-import { BTCUSDT, signal } from './test-support/fixtures.js';
+import { BTCUSDT, signal, SPOT_BTCUSDT as SPOT } from './test-support/fixtures.js';
 
-const SPOT: Instrument = {
-  symbol: 'BTCUSDT',
-  market: 'spot',
-  baseAsset: 'BTC',
-  quoteAsset: 'USDT',
-  tickSize: '0.01',
-  minPrice: '0.01',
-  maxPrice: '1000000',
-  stepSize: '0.00001',
-  minQty: '0.00001',
-  maxQty: '9000',
-  minNotional: '5',
-  applyMinToMarket: true,
-};
 const KEY = signalKey('sig1');
 
 function fill(over: Partial<Fill>): Fill {

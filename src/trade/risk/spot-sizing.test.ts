@@ -2,7 +2,7 @@
  * Spot sizing in the risk gate (docs/strategies.md, "Position sizing in the risk gate"). Instrument: Binance spot BTCUSDT
  * exchangeInfo filters (GET /api/v3/exchangeInfo: PRICE_FILTER tick 0.01, LOT_SIZE step 0.00001 / min
  * 0.00001, NOTIONAL min 5 applied to market orders), the same values as src/venues/sim/instruments.ts
- * SPOT_BTCUSDT (copied: src/trade may not import src/venues). Fee: Binance spot's regular taker rate,
+ * SPOT_BTCUSDT (src/trade/test-support/fixtures.ts). Fee: Binance spot's regular taker rate,
  * 0.1 %, taken from the base received.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { silentLogger } from '../../core/logger.js';
 import { type AegisTopics, TOPICS } from '../../domain/events.js';
 import type { Instrument } from '../../domain/instrument.js';
 import type { Signal } from '../../domain/signal.js';
-import { BTCUSDT, d, RISK, signal } from '../test-support/fixtures.js';
+import { BTCUSDT, d, RISK, signal, SPOT_BTCUSDT } from '../test-support/fixtures.js';
 import {
   type RiskConfig,
   type RiskDecision,
@@ -20,22 +20,6 @@ import {
   SPOT_PRICE_ALLOWANCE,
   SPOT_TAKER_FEE,
 } from './gate.js';
-
-const SPOT_BTCUSDT: Instrument = {
-  symbol: 'BTCUSDT',
-  market: 'spot',
-  baseAsset: 'BTC',
-  quoteAsset: 'USDT',
-  tickSize: '0.01000000',
-  minPrice: '0.01000000',
-  maxPrice: '1000000.00000000',
-  stepSize: '0.00001000',
-  minQty: '0.00001000',
-  maxQty: '9000.00000000',
-  minNotional: '5.00000000',
-  maxNotional: '9000000.00000000',
-  applyMinToMarket: true,
-};
 
 function gate(config: Partial<RiskConfig> = {}): RiskGate {
   return new RiskGate({

@@ -27,6 +27,27 @@ export const BTCUSDT: Instrument = {
   maintMarginRate: '0.004',
 };
 
+/**
+ * Binance spot BTCUSDT (GET /api/v3/exchangeInfo: PRICE_FILTER tick 0.01, LOT_SIZE step 0.00001 / min
+ * 0.00001, NOTIONAL min 5 applied to market orders), the same values as src/venues/sim/instruments.ts
+ * SPOT_BTCUSDT (copied: src/trade may not import src/venues).
+ */
+export const SPOT_BTCUSDT: Instrument = {
+  symbol: 'BTCUSDT',
+  market: 'spot',
+  baseAsset: 'BTC',
+  quoteAsset: 'USDT',
+  tickSize: '0.01000000',
+  minPrice: '0.01000000',
+  maxPrice: '1000000.00000000',
+  stepSize: '0.00001000',
+  minQty: '0.00001000',
+  maxQty: '9000.00000000',
+  minNotional: '5.00000000',
+  maxNotional: '9000000.00000000',
+  applyMinToMarket: true,
+};
+
 /** USDⓈ-M ETHUSDT perpetual: tick 0.01, step 0.001, MIN_NOTIONAL 20. */
 export const ETHUSDT: Instrument = {
   symbol: 'ETHUSDT',
