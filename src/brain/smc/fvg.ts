@@ -1,16 +1,7 @@
 import { KeyedQueue } from './queue.js';
-import type { SmcSink } from './sink.js';
-import type { Dir } from './types.js';
+import type { GapView, SmcSink } from './sink.js';
 
-interface Gap {
-  readonly id: number;
-  readonly direction: Dir;
-  readonly row: number;
-  readonly time: number;
-  readonly top: number;
-  readonly bottom: number;
-  readonly createdRow: number;
-}
+type Gap = GapView;
 
 /**
  * Fair value gaps (spec section 4, = ref). At candle t the middle row t − 1 is tested; open gaps wait in

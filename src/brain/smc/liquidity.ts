@@ -1,13 +1,7 @@
-import type { SmcSink, SwingPoint } from './sink.js';
+import type { PoolView, SmcSink, SwingPoint } from './sink.js';
 import type { Dir } from './types.js';
 
-interface Pool {
-  readonly id: number;
-  readonly side: Dir;
-  readonly anchorRow: number;
-  readonly anchorTime: number;
-  readonly anchorLevel: number;
-  readonly tolerance: number;
+interface Pool extends PoolView {
   /** anchor + tol (buy side) or anchor − tol (sell side): reaching it takes the pool. */
   readonly threshold: number;
   sum: number;

@@ -1,17 +1,7 @@
-import type { SmcSink } from './sink.js';
+import type { BlockView, SmcSink } from './sink.js';
 import type { Dir } from './types.js';
 
-interface Block {
-  readonly id: number;
-  readonly direction: Dir;
-  readonly row: number;
-  readonly time: number;
-  readonly top: number;
-  readonly bottom: number;
-  readonly volume: number;
-  readonly strength: number;
-  readonly createdRow: number;
-  readonly pivotRow: number;
+interface Block extends BlockView {
   mitigated: boolean;
 }
 
