@@ -16,6 +16,7 @@ import { HmacSigner } from './signing.js';
 import { BinanceSpotVenue, spotOrderToEvent } from './spot-venue.js';
 import { parseSpotUserEvent } from './spot-user-events.js';
 import { BinanceTransport } from './transport.js';
+import { SPOT_EXECUTION_REPORT_NEW } from './spot-test-payloads.js';
 
 let h: Harness | undefined;
 let transport: BinanceTransport | undefined;
@@ -172,34 +173,9 @@ describe('BinanceSpotVenue spot specifics', () => {
       throw new Error('listener broke');
     });
     const sub = venue.onExecution((u) => got.push(u));
-    // the spot "User Data Stream" page's executionReport example (trimmed to the fields the parser reads)
+    // the spot "User Data Stream" page's executionReport example (spot-test-payloads.ts)
     const report = parseSpotUserEvent(
-      JSON.stringify({
-        subscriptionId: 0,
-        event: {
-          e: 'executionReport',
-          E: 1499405658658,
-          s: 'ETHBTC',
-          c: 'mUvoqJxFIILMdfAW5iGSOW',
-          S: 'BUY',
-          o: 'LIMIT',
-          q: '1.00000000',
-          p: '0.10264410',
-          C: '',
-          x: 'NEW',
-          X: 'NEW',
-          r: 'NONE',
-          i: 4293153,
-          l: '0.00000000',
-          z: '0.00000000',
-          L: '0.00000000',
-          n: '0',
-          N: null,
-          T: 1499405658657,
-          t: -1,
-          m: false,
-        },
-      }),
+      JSON.stringify({ subscriptionId: 0, event: SPOT_EXECUTION_REPORT_NEW }),
     );
     venue.handleUserEvent(report);
     venue.handleUserEvent({ type: 'balances', balances: [] });
